@@ -1,0 +1,57 @@
+"""The one clock of the application.
+
+Business time is Asia/Shanghai. Every domain function asks this module for "now" so that tests
+can move time (``set_now``) without patching datetime everywhere.
+"""
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+
+_frozen = None
+
+
+def now():
+    """The current instant as an aware datetime in UTC (or the frozen test instant)."""
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(timezone.utc)
+
+
+def set_now(instant):
+    """Freeze the clock at ``instant`` (aware datetime); ``None`` lets it run again."""
+    global _frozen
+    if instant is not None and instant.tzinfo is None:
+        raise ValueError("set_now needs an aware datetime")
+    _frozen = instant.astimezone(timezone.utc) if instant is not None else None
+
+
+def today():
+    """Today's date in Asia/Shanghai."""
+    return now().astimezone(BUSINESS_TZ).date()
+
+
+def start_of_day(day):
+    """The first instant of ``day`` in Asia/Shanghai, as aware UTC."""
+    return datetime.combine(day, time.min, BUSINESS_TZ).astimezone(timezone.utc)
+
+
+def end_of_day(day):
+    """The instant right after ``day`` ends in Asia/Shanghai (exclusive bound), as aware UTC."""
+    return start_of_day(day + timedelta(days=1))
+
+
+def as_utc(value):
+    """Read a datetime from the database as aware UTC (SQLite hands back naive values)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def isoformat_local(value):
+    """ISO 8601 with the +08:00 offset, as the phone API promises."""
+    if value is None:
+        return None
+    return as_utc(value).astimezone(BUSINESS_TZ).isoformat(timespec="seconds")

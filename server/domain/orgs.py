@@ -1,0 +1,132 @@
+"""Organisations, accounts and the staff roster."""
+from sqlalchemy import select
+from stdnum.cn import uscc as uscc_number
+from stdnum.exceptions import ValidationError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import Organisation, Staff, User
+from ..models.orgs import ROLE_ORG_KIND
+from . import audit
+from .errors import Conflict, Forbidden, Invalid, InvalidCredentials, NotFound
+
+PLATFORM_NAME = "入企服务码平台"
+MIN_PASSWORD_LENGTH = 8
+
+# A hash to compare against when the username is unknown, so that a wrong username costs the
+# same time as a wrong password and does not reveal which usernames exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def normalise_uscc(value, field="uscc"):
+    """Return the USCC in canonical form (upper case, no spaces).
+
+    Raises Invalid naming ``field`` when the GB 32100-2015 check digit or format is wrong.
+    """
+    try:
+        return uscc_number.validate(value or "")
+    except ValidationError:
+        raise Invalid({field: ["统一社会信用代码无效（18 位，校验位须正确）"]})
+
+
+def org_by_uscc(uscc, kind=None, field="uscc"):
+    """The organisation with this USCC (of ``kind`` if given). Raises Invalid naming ``field``."""
+    code = normalise_uscc(uscc, field)
+    org = db.session.scalar(select(Organisation).where(Organisation.uscc == code))
+    if org is None or (kind is not None and org.kind != kind):
+        raise Invalid({field: ["找不到该统一社会信用代码对应的单位"]})
+    return org
+
+
+def create_org(actor, kind, uscc, name, contact_phone=None):
+    """Register an organisation. Raises Invalid for a bad USCC, Conflict if it is registered."""
+    code = normalise_uscc(uscc)
+    if db.session.scalar(select(Organisation.id).where(Organisation.uscc == code)):
+        raise Conflict("该统一社会信用代码已登记", {"uscc": ["该统一社会信用代码已登记"]})
+    org = Organisation(kind=kind, uscc=code, name=name.strip(), contact_phone=contact_phone)
+    db.session.add(org)
+    db.session.flush()
+    audit.record(actor, "org.create", org, after={"kind": kind, "uscc": code, "name": org.name})
+    return org
+
+
+def platform_org():
+    """The organisation that platform administrators belong to, created on first use."""
+    org = db.session.scalar(select(Organisation).where(Organisation.kind == "platform"))
+    if org is None:
+        org = Organisation(kind="platform", uscc=None, name=PLATFORM_NAME)
+        db.session.add(org)
+        db.session.flush()
+    return org
+
+
+def _check_password(password):
+    if not password or len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid({"password": [f"密码至少 {MIN_PASSWORD_LENGTH} 位"]})
+
+
+def create_user(actor, username, password, role, org):
+    """Create an account of ``role`` in ``org``.
+
+    Raises Invalid when the role does not fit the organisation or the password is too short,
+    Conflict when the username is taken.
+    """
+    if ROLE_ORG_KIND[role] != org.kind:
+        raise Invalid({"role": [f"角色 {role} 与单位类型 {org.kind} 不符"]})
+    _check_password(password)
+    username = username.strip()
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict("用户名已被占用", {"username": ["用户名已被占用"]})
+    user = User(username=username, password_hash=generate_password_hash(password), role=role, org_id=org.id)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", user, after={"username": username, "role": role, "org_id": org.id})
+    return user
+
+
+def create_admin(username, password):
+    """Create a platform administrator (the first one comes from the CLI)."""
+    return create_user(None, username, password, "admin", platform_org())
+
+
+def authenticate(username, password):
+    """Return the active user with these credentials. Raises InvalidCredentials otherwise."""
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        raise InvalidCredentials("用户名或密码错误")
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        raise InvalidCredentials("用户名或密码错误")
+    return user
+
+
+def active_user(user_id):
+    """The active user with this id, or None."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+def add_staff(actor, name, phone, title=None):
+    """Put a person on the roster of the actor's provider. Raises Forbidden for other roles."""
+    if actor.role != "provider":
+        raise Forbidden("只有第三方机构可以登记人员")
+    staff = Staff(provider_id=actor.org_id, name=name.strip(), phone=phone.strip(), title=title)
+    db.session.add(staff)
+    db.session.flush()
+    audit.record(actor, "staff.create", staff, after={"name": staff.name, "title": title})
+    return staff
+
+
+def staff_of(actor):
+    """The active roster of the actor's provider."""
+    return db.session.scalars(
+        select(Staff).where(Staff.provider_id == actor.org_id, Staff.active.is_(True)).order_by(Staff.id)
+    ).all()
+
+
+def get_org(org_id):
+    """The organisation with this id. Raises NotFound."""
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("单位不存在")
+    return org

@@ -1,0 +1,163 @@
+"""Factory helpers for tests: build organisations, accounts, commissions and codes.
+
+Organisations and accounts are made through the admin API, commissions and codes through the
+agency and provider API, so that fixtures walk the same paths as clients.
+"""
+import itertools
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date
+
+from stdnum.cn import uscc as uscc_number
+
+from server.domain.catalog import upsert_category
+from server.domain.orgs import create_admin
+from server.extensions import db
+
+DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "server", "demo_data")
+PASSWORD = "correct-horse-9"
+_counter = itertools.count(1)
+
+
+def make_uscc(kind_digit="9", seq=None):
+    """A valid USCC (GB 32100-2015 check digit) that no sample organisation uses."""
+    number = seq if seq is not None else next(_counter)
+    body = f"{kind_digit}1330481{number:09d}"[:17]
+    return body + uscc_number.calc_check_digit(body)
+
+
+@dataclass
+class Org:
+    id: int
+    uscc: str
+    name: str
+    kind: str
+    username: str
+    headers: dict
+    staff_ids: list = field(default_factory=list)
+
+
+class World:
+    """Builds what a test needs. ``world.agency()``, ``world.provider()``, ``world.enterprise()``,
+    ``world.commission(...)``, ``world.code(...)``, ``world.login(username)``."""
+
+    def __init__(self, app, client):
+        self.app = app
+        self.client = client
+        with open(os.path.join(DATA, "service_catalog.json"), encoding="utf-8") as handle:
+            self.catalogue = json.load(handle)
+        with app.app_context():
+            for entry in self.catalogue:
+                upsert_category(entry["category"], entry["kind"], entry["items"])
+            create_admin("admin", PASSWORD)
+            db.session.commit()
+        self.admin = self.login("admin")
+
+    # ---- accounts ---------------------------------------------------------------------------
+
+    def login(self, username, password=PASSWORD):
+        response = self.client.post("/api/v1/auth/token", json={"username": username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return {"Authorization": "Bearer " + response.get_json()["access_token"]}
+
+    def _org(self, kind, name, contact_phone=None, uscc=None):
+        digit = {"agency": "1", "provider": "9", "enterprise": "9"}[kind]
+        uscc = uscc or make_uscc(digit)
+        body = {"kind": kind, "uscc": uscc, "name": name}
+        if contact_phone:
+            body["contact_phone"] = contact_phone
+        response = self.client.post("/api/v1/admin/orgs", json=body, headers=self.admin)
+        assert response.status_code == 201, response.get_json()
+        org_id = response.get_json()["id"]
+        username = f"{kind}{org_id}"
+        response = self.client.post("/api/v1/admin/users", headers=self.admin, json={
+            "username": username, "password": PASSWORD, "role": kind, "org_uscc": uscc})
+        assert response.status_code == 201, response.get_json()
+        return Org(org_id, uscc, name, kind, username, self.login(username))
+
+    def user(self, org, username):
+        """Another account of the same organisation."""
+        response = self.client.post("/api/v1/admin/users", headers=self.admin, json={
+            "username": username, "password": PASSWORD, "role": org.kind, "org_uscc": org.uscc})
+        assert response.status_code == 201, response.get_json()
+        return self.login(username)
+
+    def agency(self, name="海宁市应急管理局", phone="0573-87011234"):
+        return self._org("agency", name, phone)
+
+    def enterprise(self, name="海宁兴隆恒远皮革有限公司"):
+        return self._org("enterprise", name, "18005732249")
+
+    def provider(self, name="浙江安远安全技术咨询有限公司", staff=(("杨明超", "19556796249", "安全评价师"),
+                                                                ("罗芳", "13695112541", "工程师"))):
+        org = self._org("provider", name, "0571-88001234")
+        for person_name, phone, title in staff:
+            response = self.client.post("/api/v1/staff", headers=org.headers,
+                                        json={"name": person_name, "phone": phone, "title": title})
+            assert response.status_code == 201, response.get_json()
+            org.staff_ids.append(response.get_json()["id"])
+        return org
+
+    # ---- commissions and codes --------------------------------------------------------------
+
+    def commission(self, agency, provider, category="安全生产咨询",
+                   scope_items=("安全隐患排查", "安全培训", "应急预案编制指导"),
+                   start=date(2026, 11, 1), end=date(2027, 10, 31), enterprises=None):
+        body = {"provider_uscc": provider.uscc, "category": category, "scope_items": list(scope_items),
+                "start_date": start.isoformat(), "end_date": end.isoformat()}
+        if enterprises is not None:
+            body["enterprise_usccs"] = [org.uscc for org in enterprises]
+        response = self.client.post("/api/v1/commissions", json=body, headers=agency.headers)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def apply(self, provider, commission, enterprise, scope_items=("安全隐患排查", "安全培训"),
+              valid_from=date(2026, 12, 1), valid_until=date(2026, 12, 31), staff_ids=None,
+              purpose="年度安全隐患排查服务"):
+        body = {"commission_id": commission["id"], "enterprise_uscc": enterprise.uscc,
+                "scope_items": list(scope_items), "valid_from": valid_from.isoformat(),
+                "valid_until": valid_until.isoformat(),
+                "staff_ids": list(staff_ids if staff_ids is not None else provider.staff_ids),
+                "purpose": purpose}
+        return self.client.post("/api/v1/codes", json=body, headers=provider.headers)
+
+    def code(self, agency, provider, enterprise, commission=None, approve=True, **apply_kwargs):
+        """An applied (and by default approved) code; returns the code JSON."""
+        commission = commission or self.commission(agency, provider)
+        response = self.apply(provider, commission, enterprise, **apply_kwargs)
+        assert response.status_code == 201, response.get_json()
+        code = response.get_json()
+        if approve:
+            response = self.client.post(f"/api/v1/codes/{code['id']}/approve", headers=agency.headers)
+            assert response.status_code == 200, response.get_json()
+            code = response.get_json()
+        return code
+
+    def verify(self, token, headers=None, scope_item=None):
+        body = {"token": token}
+        if scope_item is not None:
+            body["scope_item"] = scope_item
+        response = self.client.post("/api/v1/verifications", json=body, headers=headers or {})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def visit(self, agency, provider, enterprise, code=None):
+        """An open visit: the enterprise scans an approved code. Returns (code, visit_id)."""
+        code = code or self.code(agency, provider, enterprise)
+        verdict = self.verify(code["url"], enterprise.headers)
+        assert verdict["reason"] == "ok", verdict
+        return code, verdict["visit_id"]
+
+    def completed_visit(self, agency, provider, enterprise, code=None):
+        code, visit_id = self.visit(agency, provider, enterprise, code)
+        response = self.client.post(f"/api/v1/visits/{visit_id}/complete", headers=provider.headers,
+                                    json={"summary": "完成隐患排查，发现 2 处问题，已当场告知"})
+        assert response.status_code == 200, response.get_json()
+        return code, visit_id
+
+    def rate(self, enterprise, visit_id, level, flags=(), comment=None):
+        body = {"level": level, "flags": list(flags)}
+        if comment is not None:
+            body["comment"] = comment
+        return self.client.post(f"/api/v1/visits/{visit_id}/rating", json=body, headers=enterprise.headers)

@@ -1,0 +1,4 @@
+"""gunicorn wsgi:app"""
+from server import create_app
+
+app = create_app()
