@@ -29,15 +29,30 @@ def init_api(app):
 
     app.before_request(errors.reject_non_json_body)
     app.register_error_handler(DomainError, _domain_error)
-    app.register_error_handler(HTTPException, errors.handle_http_exception)
+    app.register_error_handler(HTTPException, _http_error)
 
     @app.route("/api/v1/docs")
     def api_docs():
         """A human-readable page of the OpenAPI description, rendered on the server (works offline)."""
         return render_template("api/docs.html", spec=api.spec.to_dict())
 
+    from server.extensions import csrf
+
+    for blueprint_name in list(app.blueprints):
+        if blueprint_name.startswith("api_") or blueprint_name == "api-docs":
+            # The phone API authenticates with Bearer tokens, not cookies: no CSRF exposure.
+            csrf.exempt(app.blueprints[blueprint_name])
     app.extensions["phone_api"] = api
     return api
+
+
+def _http_error(error):
+    from flask import current_app
+
+    handler = current_app.extensions.get("page_http_error")
+    if errors.is_api_request() or handler is None:
+        return errors.handle_http_exception(error)
+    return handler(error)
 
 
 def _domain_error(error):

@@ -37,12 +37,12 @@ _TRANSLATIONS = {
 }
 
 
-def _flatten(messages):
+def field_errors(messages):
     """webargs nests errors by location and list index; clients want ``{field: [text]}``."""
     if isinstance(messages, dict) and set(messages) <= {"json", "query", "form", "path", "headers", "view_args"}:
         merged = {}
         for location_errors in messages.values():
-            merged.update(_flatten(location_errors))
+            merged.update(field_errors(location_errors))
         return merged
     if not isinstance(messages, dict):
         return {"_request": _texts(messages)}
@@ -95,7 +95,7 @@ def handle_http_exception(error):
     status = error.code or 500
     messages = data.get("messages")
     if status == 422 and messages:
-        return error_response(422, None, _flatten(messages), data.get("headers"))
+        return error_response(422, None, field_errors(messages), data.get("headers"))
     message = None if status in DEFAULT_MESSAGES else error.description
     return error_response(status, message, None, data.get("headers"))
 

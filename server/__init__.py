@@ -25,12 +25,18 @@ def create_app(test_config=None):
     check_production_safety(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from .extensions import db, limiter, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from . import models  # noqa: F401  (registers every table for migrations)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     limiter.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    from .web.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Shanghai",
+                   default_translation_directories=os.path.join(ROOT, "translations"))
 
     from mini_program_api import init_api
     from .web import init_web

@@ -280,7 +280,10 @@ def codes_for(actor, status=None):
 
 def code_url(code, keys, public_base_url):
     """The static URL printed into the code's QR: ``{PUBLIC_BASE_URL}/c/{token}``."""
-    token = signing.sign_code(keys, code.id, code.version, _end_ts(code), as_utc(code.version_issued_at).timestamp())
+    # A code not approved yet has no issued version; its token (typed-in human code) is stamped
+    # with the application time and verifies as pending_approval.
+    issued_at = as_utc(code.version_issued_at or code.applied_at)
+    token = signing.sign_code(keys, code.id, code.version, _end_ts(code), issued_at.timestamp())
     return f"{public_base_url}/c/{token}"
 
 

@@ -1,4 +1,5 @@
 """Organisations, their user accounts and a provider's staff roster."""
+from flask_login import UserMixin
 from sqlalchemy import CheckConstraint
 
 from ..clock import now
@@ -26,7 +27,7 @@ class Organisation(db.Model):
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=now)
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     """A sign-in account. Every account belongs to exactly one organisation."""
 
     __tablename__ = "users"
@@ -41,6 +42,16 @@ class User(db.Model):
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=now)
 
     org = db.relationship(Organisation, lazy="joined")
+
+    @property
+    def is_active(self):
+        """Flask-Login refuses sessions of disabled accounts."""
+        return bool(self.active)
+
+    def get_id(self):
+        """The session id carries a fingerprint of the password hash: a password reset ends
+        every session that was signed in with the old password."""
+        return f"{self.id}:{self.password_hash[-12:]}"
 
 
 class Staff(db.Model):

@@ -1,21 +1,75 @@
-"""Web pages. Issue-by-issue these grow into the provider portal, enterprise pages and agency
-console; today: the scan page behind every QR and a landing page."""
-from flask import render_template
+"""Web pages by audience: the scan page behind every QR, sign-in, enterprise pages (phone first),
+provider portal, agency console, admin area. Pages call the same domain functions as the API."""
+from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from server.domain.errors import DomainError
+from server.extensions import login_manager
+
+HOME_BY_ROLE = {
+    "enterprise": "enterprise.visits",
+    "provider": "provider.codes",
+    "agency": "agency.queue",
+    "admin": "admin.orgs",
+}
 
 
 def init_web(app):
-    """Register page blueprints and the page error handler."""
-    from .scan import blp as scan_blp
+    """Register page blueprints, sign-in and the page error handlers."""
+    from . import admin, agency, auth, enterprise, provider, scan
 
-    app.register_blueprint(scan_blp)
+    for module in (scan, auth, enterprise, provider, agency, admin):
+        app.register_blueprint(module.blp)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.user_loader(auth.load_user)
     app.extensions["page_domain_error"] = _page_domain_error
+    app.extensions["page_http_error"] = _page_http_error
+    app.register_error_handler(CSRFError, _csrf_error)
 
     @app.route("/")
     def index():
+        if current_user.is_authenticated:
+            return redirect(url_for(HOME_BY_ROLE[current_user.role]))
         return render_template("index.html")
+
+    @app.context_processor
+    def page_globals():
+        from flask_babel import get_locale
+
+        from server.models.ratings import FLAGS, LEVELS
+
+        return {"lang": str(get_locale() or "zh"), "home_by_role": HOME_BY_ROLE,
+                "level_labels": LEVELS, "flag_labels": FLAGS}
 
 
 def _page_domain_error(error: DomainError):
     return render_template("error.html", message=error.message, status=error.status), error.status
+
+
+_HTTP_MESSAGES = {
+    400: "请求有误",
+    403: "无权访问此页面",
+    404: "找不到该页面或记录",
+    405: "不支持该操作",
+    413: "提交的内容过大",
+    429: "操作过于频繁，请稍后再试",
+}
+
+
+def _page_http_error(error):
+    status = error.code or 500
+    message = _(_HTTP_MESSAGES.get(status, "请求失败"))
+    return render_template("error.html", message=message, status=status), status
+
+
+def _csrf_error(error):
+    if request.path.startswith("/api/"):
+        from mini_program_api.errors import error_response
+
+        return error_response(400, "CSRF")
+    return render_template("error.html", status=400,
+                           message=_("页面已过期或来源不明（缺少安全校验码），请返回刷新后重试")), 400
