@@ -35,4 +35,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # With WAL, NORMAL keeps the database consistent on a crash and only risks the last commit
+    # on power loss; FULL would fsync on every commit of every scan.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

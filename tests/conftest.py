@@ -39,6 +39,8 @@ def make_app(database_url, **overrides):
         "SECRET_KEYS": KEYS,
         "PUBLIC_BASE_URL": BASE_URL,
         "RATELIMIT_ENABLED": False,
+        # scrypt costs ~0.1 s a hash; tests create many accounts. Production keeps scrypt.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
     }

@@ -1,4 +1,5 @@
 """Organisations, accounts and the staff roster."""
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError
@@ -13,9 +14,28 @@ from .errors import Conflict, Forbidden, Invalid, InvalidCredentials, NotFound
 PLATFORM_NAME = "入企服务码平台"
 MIN_PASSWORD_LENGTH = 8
 
-# A hash to compare against when the username is unknown, so that a wrong username costs the
-# same time as a wrong password and does not reveal which usernames exist.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+_dummy_hashes = {}
+
+
+def _password_method():
+    """scrypt by default; a test configuration may choose a cheaper method (PASSWORD_HASH_METHOD)."""
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return "scrypt"
+
+
+def hash_password(password):
+    """The stored hash of ``password``."""
+    return generate_password_hash(password, method=_password_method())
+
+
+def _dummy_hash():
+    # Compared against when the username is unknown, so that a wrong username costs the same time
+    # as a wrong password and does not reveal which usernames exist.
+    method = _password_method()
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not-a-real-password", method=method)
+    return _dummy_hashes[method]
 
 
 def normalise_uscc(value, field="uscc"):
@@ -77,7 +97,7 @@ def create_user(actor, username, password, role, org):
     username = username.strip()
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict("用户名已被占用", {"username": ["用户名已被占用"]})
-    user = User(username=username, password_hash=generate_password_hash(password), role=role, org_id=org.id)
+    user = User(username=username, password_hash=hash_password(password), role=role, org_id=org.id)
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.create", user, after={"username": username, "role": role, "org_id": org.id})
@@ -93,7 +113,7 @@ def authenticate(username, password):
     """Return the active user with these credentials. Raises InvalidCredentials otherwise."""
     user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         raise InvalidCredentials("用户名或密码错误")
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         raise InvalidCredentials("用户名或密码错误")

@@ -52,12 +52,25 @@ def checkout(visit_id):
     return redirect(url_for("enterprise.visits"))
 
 
+@blp.route("/visits/<int:visit_id>/report", methods=["POST"])
+@role_page("enterprise")
+def report_forced_sales(visit_id):
+    """One tap against a paid extra or a product pitch: the visit ends here (if still open) and
+    the rating form opens with 强制推销 ticked, so the report reaches the agency as a bad review."""
+    visit = _own_visit(visit_id)
+    if visit.closed_at is None:
+        visits.check_out_visit(current_user, visit.id)
+        db.session.commit()
+    return redirect(url_for("enterprise.rate", visit_id=visit.id, flag="forced_sales"))
+
+
 @blp.route("/visits/<int:visit_id>/rate", methods=["GET", "POST"])
 @role_page("enterprise")
 def rate(visit_id):
     """Rate the visit: the five 好差评 levels as large tap targets, flags, a comment."""
     visit = _own_visit(visit_id)
-    errors, values = {}, {"level": None, "flags": [], "comment": ""}
+    preset = [flag for flag in request.args.getlist("flag") if flag in FLAGS]
+    errors, values = {}, {"level": None, "flags": preset, "comment": ""}
     if request.method == "POST":
         data = form_dict(request.form, lists=("flags",), ints=("level",), optional=("comment",))
         values.update({key: data.get(key, values[key]) for key in values})
