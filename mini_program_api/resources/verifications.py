@@ -6,7 +6,7 @@ from server.domain.errors import Unauthenticated
 from server.domain.verifying import Scanner, verify_scan
 from server.extensions import db
 
-from ..auth import SECURITY, bearer_user
+from ..auth import SECURITY, bearer_identity
 from ..schemas import VerdictSchema, VerificationArgsSchema
 
 blp = Blueprint("api_verifications", __name__, url_prefix="/api/v1/verifications",
@@ -17,12 +17,12 @@ def scanner_of_request():
     """Who scans: the Bearer user, or nobody. A stale sign-in is read as nobody (the verdict is
     always answered; ``viewer`` tells the client that it was anonymous)."""
     try:
-        user = bearer_user()
+        identity = bearer_identity()
     except Unauthenticated:
-        user = None
-    if user is None:
+        identity = None
+    if identity is None:
         return Scanner()
-    return Scanner(user_id=user.id, role=user.role, org_id=user.org_id)
+    return Scanner(user_id=identity.id, role=identity.role, org_id=identity.org_id)
 
 
 def viewer_of(scanner, verdict):
@@ -35,8 +35,8 @@ def viewer_of(scanner, verdict):
 
 @blp.route("", methods=["POST"])
 @blp.doc(security=[{}] + SECURITY)
-@blp.arguments(VerificationArgsSchema)
-@blp.response(200, VerdictSchema)
+@blp.arguments(VerificationArgsSchema())
+@blp.response(200, VerdictSchema())
 def verify(args):
     """Verify a scanned URL or bare token. Always 200 with a verdict; opens a visit only for the
     code's own enterprise."""

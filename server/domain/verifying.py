@@ -1,14 +1,16 @@
 """Verification at the door (核验): one function decides, in the order DESIGN.md fixes.
 
-The path is budgeted: a token check, one query for the code with everything the verdict needs
-(provider, enterprise, agency, commission, standing, open visit), one query for the staff, and one
-insert for the scan record (plus the visit when one opens). No QR rendering, no lazy loading.
+The path is budgeted: a token check, ONE query for the code with everything the verdict needs
+(provider, enterprise, agency, commission, standing, open visit, and the staff as one row each),
+and one insert for the scan record (plus the visit when one opens). Both statements are built once
+at import, so SQLAlchemy's compiled cache is hit without recomputing keys, and they run on the
+session's connection in Core, without ORM unit-of-work overhead. No QR rendering, no lazy loading.
 """
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -43,6 +45,7 @@ _provider = aliased(Organisation, name="provider")
 _enterprise = aliased(Organisation, name="enterprise")
 _agency = aliased(Organisation, name="agency")
 
+# One row per staff member on the code (or one row with NULL staff when none is named).
 _CODE_QUERY = (
     select(
         ServiceCode.id, ServiceCode.version, ServiceCode.status, ServiceCode.valid_from,
@@ -53,6 +56,8 @@ _CODE_QUERY = (
         _enterprise.name.label("enterprise_name"), _enterprise.uscc.label("enterprise_uscc"),
         _agency.name.label("agency_name"), _agency.contact_phone.label("agency_phone"),
         Standing.state.label("standing"), Visit.id.label("open_visit_id"),
+        Staff.id.label("staff_id"), Staff.name.label("staff_name"), Staff.title.label("staff_title"),
+        Staff.phone.label("staff_phone"),
     )
     .join(Commission, Commission.id == ServiceCode.commission_id)
     .join(_provider, _provider.id == ServiceCode.provider_id)
@@ -61,13 +66,21 @@ _CODE_QUERY = (
     .outerjoin(Standing, and_(Standing.agency_id == ServiceCode.agency_id,
                               Standing.provider_id == ServiceCode.provider_id))
     .outerjoin(Visit, and_(Visit.code_id == ServiceCode.id, Visit.closed_at.is_(None)))
-)
-
-_STAFF_QUERY = (
-    select(Staff.id, Staff.name, Staff.title, Staff.phone)
-    .join(code_staff, code_staff.c.staff_id == Staff.id)
+    .outerjoin(code_staff, code_staff.c.code_id == ServiceCode.id)
+    .outerjoin(Staff, Staff.id == code_staff.c.staff_id)
+    .where(ServiceCode.id == bindparam("code_id"))
     .order_by(Staff.id)
 )
+
+_INSERT_SCAN = insert(Scan.__table__)
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    name: str
+    title: str | None
+    phone: str
 
 
 @dataclass
@@ -217,24 +230,24 @@ def verify_scan(raw_input, scanner, *, keys, public_base_url, scope_item=None,
         except signing.ForgedToken:
             reason = "bad_signature"
         else:
-            row = db.session.execute(_CODE_QUERY.where(ServiceCode.id == claim.code_id)).first()
-            if row is not None:
-                staff = db.session.execute(_STAFF_QUERY.where(code_staff.c.code_id == row.id)).all()
+            rows = db.session.connection().execute(_CODE_QUERY, {"code_id": claim.code_id}).all()
+            if rows:
+                row = rows[0]
+                staff = [_Person(r.staff_id, r.staff_name, r.staff_title, r.staff_phone)
+                         for r in rows if r.staff_id is not None]
             reason = _judge(claim, row, scanner, scope_item, instant,
                             timedelta(seconds=tolerance_seconds), dynamic_lifetime)
     own_enterprise = row is not None and scanner.role == "enterprise" and scanner.org_id == row.enterprise_id
     visit_id = None
     if reason == "ok" and own_enterprise:
         visit_id = row.open_visit_id or _open_visit(row, scanner, instant)
-    scan = Scan(
-        scanned_at=instant, code_id=row.id if row is not None else None,
-        token_version=claim.version if claim else None, scanner_user_id=scanner.user_id,
-        scanner_org_id=scanner.org_id, valid=reason == "ok", reason=reason,
-        scope_item=(scope_item or None) and scope_item[:100], raw_input=raw_input[:RAW_INPUT_LIMIT],
-        dynamic=bool(claim and claim.dynamic), visit_id=visit_id,
-    )
-    db.session.add(scan)
-    db.session.flush()
+    scan_id = db.session.connection().execute(_INSERT_SCAN, {
+        "scanned_at": instant, "code_id": row.id if row is not None else None,
+        "token_version": claim.version if claim else None, "scanner_user_id": scanner.user_id,
+        "scanner_org_id": scanner.org_id, "valid": reason == "ok", "reason": reason,
+        "scope_item": (scope_item or None) and scope_item[:100], "raw_input": raw_input[:RAW_INPUT_LIMIT],
+        "dynamic": bool(claim and claim.dynamic), "visit_id": visit_id,
+    }).inserted_primary_key[0]
     zh, en = MESSAGES[reason]
     fill = {}
     if row is not None:
@@ -243,7 +256,7 @@ def verify_scan(raw_input, scanner, *, keys, public_base_url, scope_item=None,
     return Verdict(
         valid=reason == "ok", reason=reason, message=zh.format(**fill), message_en=en.format(**fill),
         code=_service_information(row, staff, own_enterprise) if show_code else None,
-        visit_id=visit_id, scan_id=scan.id,
+        visit_id=visit_id, scan_id=scan_id,
     )
 
 

@@ -36,6 +36,11 @@ def init_web(app):
             return redirect(url_for(HOME_BY_ROLE[current_user.role]))
         return render_template("index.html")
 
+    @app.route("/healthz")
+    def healthz():
+        """For the load balancer: the process answers. Also the bare-view baseline of bench/."""
+        return {"status": "ok"}
+
     @app.context_processor
     def page_globals():
         from flask_babel import get_locale
