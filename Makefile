@@ -1,0 +1,53 @@
+# 入企服务码 — everyday commands.
+#
+#   make demo   virtualenv, database migrations, demo data, then serve on http://127.0.0.1:5000
+#   make test   virtualenv, then the test suite (SQLite unless DATABASE_URL is set)
+#
+# Only Python 3.11+ and access to PyPI are needed; everything else goes into .venv.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Touched after a successful install: the venv is rebuilt only when the requirements change.
+STAMP := $(VENV)/.requirements-installed
+FLASK := $(PY) -m flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# The QR codes of the demo must point at the server the demo runs on (an exported value wins).
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+# Extra pytest arguments, e.g. make test PYTEST_ARGS="-k verify -x"
+PYTEST_ARGS ?=
+
+.PHONY: help venv demo test demo-reset
+
+help:
+	@echo "make demo        install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test        install, run the test suite (PYTEST_ARGS=... to pass options)"
+	@echo "make venv        (re)install .venv when requirements*.txt changed"
+	@echo "make demo-reset  delete the demo SQLite database under instance/"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+demo: venv
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(FLASK) db upgrade
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(FLASK) seed-demo
+	@echo
+	@echo "Serving on http://$(HOST):$(PORT)/ — Ctrl-C to stop."
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
+
+# pytest exits with 5 when it collects no tests: reported as a warning, not as a failure.
+test: venv
+	@status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then \
+	  echo "WARNING: pytest collected no tests (exit code 5); not counted as a failure."; status=0; \
+	fi; \
+	exit $$status
+
+demo-reset:
+	rm -f instance/service_codes.sqlite3 instance/service_codes.sqlite3-wal instance/service_codes.sqlite3-shm
