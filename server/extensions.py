@@ -26,11 +26,18 @@ csrf = CSRFProtect()
 babel = Babel()
 
 
+def _is_sqlite(dbapi_connection):
+    return type(dbapi_connection).__module__.split(".")[0] in ("sqlite3", "pysqlite2")
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: enforce foreign keys, wait for locks instead of failing, WAL for concurrent readers."""
-    if type(dbapi_connection).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):
+    if not _is_sqlite(dbapi_connection):
         return
+    # Let SQLAlchemy, not the driver, open transactions (see _sqlite_begin_immediate); this also
+    # makes SAVEPOINTs behave.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -39,3 +46,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     # on power loss; FULL would fsync on every commit of every scan.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin_immediate(connection):
+    """SQLite: take the write lock when a transaction starts. A deferred transaction that reads and
+    then writes fails with "database is locked" when another writer committed in between; an
+    immediate one waits its turn (busy_timeout) instead. Row locks (SELECT … FOR UPDATE) do the
+    same job on PostgreSQL."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
