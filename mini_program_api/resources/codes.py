@@ -11,8 +11,6 @@ from ..schemas import CodeArgsSchema, CodeQueryArgsSchema, CodeSchema, DynamicCo
 
 blp = Blueprint("api_codes", __name__, url_prefix="/api/v1/codes", description="Service codes (入企服务码)")
 
-IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
-
 
 @blp.route("", methods=["POST"])
 @blp.doc(security=SECURITY)
@@ -112,15 +110,7 @@ def code_qr(code_id, fmt):
     code = _showable_code(code_id)
     config = current_app.config
     url = issuing.code_url(code, config["SECRET_KEYS"], config["PUBLIC_BASE_URL"])
-    tag = qr.etag(url, fmt)
-    response = current_app.response_class(status=200, mimetype=IMAGE_TYPES[fmt])
-    response.set_etag(tag)
-    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
-    if tag in request.if_none_match:
-        response.status_code = 304
-        return response
-    response.set_data(qr.render(url, fmt))
-    return response
+    return qr.image_response(url, fmt, request.if_none_match)
 
 
 @blp.route("/<int:code_id>/dynamic", methods=["GET"])

@@ -7,9 +7,13 @@ from functools import lru_cache
 import qrcode
 import qrcode.constants
 from qrcode.image.svg import SvgPathImage
+from werkzeug.wrappers import Response
 
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 asks
 ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
+IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+# The image of a URL never changes, so a browser or phone may keep it for a year without asking.
+CACHE_CONTROL = "private, max-age=31536000, immutable"
 
 
 def _qr(url):
@@ -41,3 +45,19 @@ def render(url, fmt):
 def etag(url, fmt):
     """A strong ETag for the image: same URL and format, same bytes."""
     return hashlib.sha256(f"{fmt}:{url}".encode()).hexdigest()[:32]
+
+
+def image_response(url, fmt, if_none_match):
+    """The HTTP response serving the QR of ``url`` (``fmt`` ``"png"`` or ``"svg"``): strong ETag,
+    long-lived private caching, and 304 without a body when ``if_none_match`` (the request's
+    If-None-Match) already holds the ETag. One helper for the phone API and the provider pages;
+    the caller passes the header so that this module never reads the request."""
+    tag = etag(url, fmt)
+    response = Response(status=200, mimetype=IMAGE_TYPES[fmt])
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    if tag in if_none_match:
+        response.status_code = 304
+        return response
+    response.set_data(render(url, fmt))
+    return response
