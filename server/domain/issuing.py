@@ -302,3 +302,24 @@ def commissions_for(actor):
     """Commissions the actor's organisation made (agency) or holds (provider), newest first."""
     column = Commission.agency_id if actor.role == "agency" else Commission.provider_id
     return db.session.scalars(select(Commission).where(column == actor.org_id).order_by(Commission.id.desc())).all()
+
+
+def code_of_provider(actor, code_id):
+    """The code if the actor's provider applied for it. Raises NotFound otherwise (also for codes
+    the actor's organisation may see in another role), so that providers cannot probe each other's codes."""
+    code = db.session.get(ServiceCode, code_id)
+    if code is None or actor.role != "provider" or code.provider_id != actor.org_id:
+        raise NotFound("服务码不存在")
+    return code
+
+
+def code_to_show(actor, code_id):
+    """The provider's own code whose QR may be shown or printed now.
+
+    Raises NotFound for another provider's code, Conflict unless it is active today (pending,
+    rejected, revoked, expired and completed codes have no QR to show).
+    """
+    code = code_of_provider(actor, code_id)
+    if effective_status(code) != "active":
+        raise Conflict("只有生效中的服务码才能亮码或打印")
+    return code

@@ -72,3 +72,22 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None):
 def satisfaction_rate(satisfied, total):
     """满意率 = (levels 5+4+3) ÷ all ratings; None when there are no ratings."""
     return (satisfied / total) if total else None
+
+
+def ratings_received(provider_id, rating_ids=None, limit=500):
+    """The ratings of the provider's visits, newest first, as the provider may read them.
+
+    Ratings are anonymous towards the provider: the rows carry level, flags, comment, date and
+    whether the rating is a bad review or the follow-up after one — never the rater, the
+    enterprise or the visit (so that a rating cannot be matched to the visit it rates).
+    ``rating_ids`` narrows the list to the ratings behind a standing decision.
+    """
+    query = (
+        select(Rating.level, Rating.flags, Rating.comment, Rating.rated_at, Rating.bad, Rating.followup)
+        .where(Rating.provider_id == provider_id)
+        .order_by(Rating.rated_at.desc(), Rating.id.desc())
+        .limit(limit)
+    )
+    if rating_ids is not None:
+        query = query.where(Rating.id.in_(list(rating_ids)))
+    return db.session.execute(query).all()
