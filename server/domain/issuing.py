@@ -2,15 +2,16 @@
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..clock import as_utc, end_of_day, now, today
 from ..extensions import db
-from ..models import Commission, ServiceCategory, ServiceCode, Staff
+from ..models import Commission, Organisation, ServiceCategory, ServiceCode, Staff
 from . import audit, signing
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .human_code import new_human_code
 from .orgs import org_by_uscc
-from .standing import BLOCKED_FOR_NEW_CODES, standing_of
+from .standing import BLOCKED_FOR_NEW_CODES, ensure_standing, standing_of
 
 
 def _require_role(actor, role, message):
@@ -66,6 +67,7 @@ def create_commission(actor, provider_uscc, category, scope_items, start_date, e
     )
     db.session.add(commission)
     db.session.flush()
+    ensure_standing(actor.org_id, provider.id)
     audit.record(actor, "commission.create", commission, after={
         "provider_id": provider.id, "category": category, "scope_items": list(scope_items),
         "start_date": start_date.isoformat(), "end_date": end_date.isoformat(),
@@ -323,3 +325,32 @@ def code_to_show(actor, code_id):
     if effective_status(code) != "active":
         raise Conflict("只有生效中的服务码才能亮码或打印")
     return code
+
+
+def agency_codes(actor, status=None, oldest_first=False, limit=500):
+    """Codes the actor's agency commissioned (of ``status`` if given), with provider, enterprise,
+    staff and commission loaded in a few queries for the console's lists. Raises Forbidden for
+    non-agencies."""
+    _require_role(actor, "agency", "只有委托单位可以查看本单位委托的服务码")
+    order = ServiceCode.id.asc() if oldest_first else ServiceCode.id.desc()
+    query = (select(ServiceCode).where(ServiceCode.agency_id == actor.org_id).order_by(order).limit(limit)
+             .options(selectinload(ServiceCode.provider), selectinload(ServiceCode.enterprise),
+                      selectinload(ServiceCode.staff), selectinload(ServiceCode.commission)))
+    if status:
+        query = query.where(ServiceCode.status == status)
+    return db.session.scalars(query).all()
+
+
+def commissioned_providers(agency_id):
+    """The providers an agency has commissioned, by name (for filters and the standing page)."""
+    return db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(
+            select(Commission.provider_id).where(Commission.agency_id == agency_id)))
+        .order_by(Organisation.name)).all()
+
+
+def commission_categories(agency_id):
+    """The service categories an agency has commissioned, by name."""
+    return db.session.scalars(
+        select(Commission.category).where(Commission.agency_id == agency_id).distinct()
+        .order_by(Commission.category)).all()

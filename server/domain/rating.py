@@ -21,12 +21,15 @@ def is_bad_review(level, flags):
     return level in BAD_LEVELS or bool(flags)
 
 
-def rate_visit(actor, visit_id, level, flags=(), comment=None):
-    """The visit's enterprise rates it, once, within 30 days of its end.
+def rate_visit(actor, visit_id, level, flags=(), comment=None, followup=False):
+    """The visit's enterprise rates it, once, within 30 days of its end; after a bad review it may
+    add one follow-up rating (``followup=True``) while the case is open or within 30 days of its
+    closing. The follow-up counts beside the first rating.
 
     Raises Forbidden when the actor is not the visit's enterprise, NotFound for no such visit,
     Invalid for a level outside 1..5 or an unknown flag, Conflict when the visit is still open,
-    the rating period is over, or it is rated already. Re-evaluates the provider's standing.
+    the rating period is over, or it is rated already. A bad review opens a case; the provider's
+    standing is re-evaluated.
     """
     if actor.role != "enterprise":
         raise Forbidden("只有企业可以评价服务")
@@ -47,14 +50,17 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None):
         raise NotFound("入企记录不存在")
     if visit.enterprise_id != actor.org_id:
         raise Forbidden("只能评价本企业的入企服务")
-    if visit.closed_at is None:
-        raise Conflict("服务尚未结束，结束后才能评价")
-    if now() > as_utc(visit.closed_at) + RATING_PERIOD:
-        raise Conflict("已超过 30 天评价期限")
-    if visit.rating is not None:
-        raise Conflict("该次服务已经评价过")
+    if followup:
+        _check_followup(visit)
+    else:
+        if visit.closed_at is None:
+            raise Conflict("服务尚未结束，结束后才能评价")
+        if now() > as_utc(visit.closed_at) + RATING_PERIOD:
+            raise Conflict("已超过 30 天评价期限")
+        if visit.rating is not None:
+            raise Conflict("该次服务已经评价过")
     rating = Rating(
-        visit_id=visit.id, followup=False, agency_id=visit.agency_id, provider_id=visit.provider_id,
+        visit_id=visit.id, followup=followup, agency_id=visit.agency_id, provider_id=visit.provider_id,
         enterprise_id=visit.enterprise_id, rated_by_id=actor.id, rated_at=now(), level=level,
         flags=flags, comment=comment, bad=is_bad_review(level, flags),
     )
@@ -63,10 +69,29 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None):
             db.session.add(rating)
     except IntegrityError:
         # Another request rated the same visit a moment ago.
-        raise Conflict("该次服务已经评价过")
-    audit.record(actor, "rating.create", rating, after={"visit_id": visit.id, "level": level, "flags": flags})
+        raise Conflict("该次服务已经追加过评价" if followup else "该次服务已经评价过")
+    audit.record(actor, "rating.followup" if followup else "rating.create", rating,
+                 after={"visit_id": visit.id, "level": level, "flags": flags})
+    if rating.bad:
+        from .cases import open_case  # cases imports standing, which this module imports too
+
+        open_case(rating, visit)
     evaluate_standing(visit.agency_id, visit.provider_id)
     return rating
+
+
+def _check_followup(visit):
+    """A follow-up needs a bad first rating, no follow-up yet, and an open (or lately closed) case."""
+    from .cases import case_of_rating
+
+    first = visit.rating
+    if first is None or not first.bad:
+        raise Conflict("只有差评之后才能追加评价")
+    if db.session.scalar(select(Rating.id).where(Rating.visit_id == visit.id, Rating.followup.is_(True))):
+        raise Conflict("该次服务已经追加过评价")
+    case = case_of_rating(first.id)
+    if case is not None and case.closed_at is not None and now() > as_utc(case.closed_at) + RATING_PERIOD:
+        raise Conflict("差评处理办结已超过 30 天，不能再追加评价")
 
 
 def satisfaction_rate(satisfied, total):
@@ -90,4 +115,29 @@ def ratings_received(provider_id, rating_ids=None, limit=500):
     )
     if rating_ids is not None:
         query = query.where(Rating.id.in_(list(rating_ids)))
+    return db.session.execute(query).all()
+
+
+def bad_reviews_for_agency(agency_id, provider_id=None, limit=300):
+    """Bad reviews (差评) of the providers the agency commissioned, newest first, real-name towards
+    the agency: each row carries the rating, provider and enterprise names, the rater's username
+    and the code's human code. One query."""
+    from sqlalchemy.orm import aliased
+
+    from ..models import Organisation, ServiceCode, User
+
+    provider, enterprise = aliased(Organisation), aliased(Organisation)
+    query = (select(Rating.id, Rating.level, Rating.flags, Rating.comment, Rating.rated_at, Rating.followup,
+                    Rating.visit_id, provider.name.label("provider_name"),
+                    enterprise.name.label("enterprise_name"), User.username.label("rater"),
+                    ServiceCode.human_code)
+             .join(provider, provider.id == Rating.provider_id)
+             .join(enterprise, enterprise.id == Rating.enterprise_id)
+             .join(Visit, Visit.id == Rating.visit_id)
+             .join(ServiceCode, ServiceCode.id == Visit.code_id)
+             .outerjoin(User, User.id == Rating.rated_by_id)
+             .where(Rating.agency_id == agency_id, Rating.bad.is_(True))
+             .order_by(Rating.rated_at.desc(), Rating.id.desc()).limit(limit))
+    if provider_id is not None:
+        query = query.where(Rating.provider_id == provider_id)
     return db.session.execute(query).all()

@@ -27,7 +27,15 @@ class MalformedToken(Exception):
 
 
 class ForgedToken(Exception):
-    """Shaped like our token, but the signature does not match any of our keys."""
+    """Shaped like our token, but the signature does not match any of our keys.
+
+    ``claimed_code_id`` is the code id the unverified payload claims (or None): it tells the agency
+    which code a forgery imitates, and is never trusted for anything else.
+    """
+
+    def __init__(self, claimed_code_id=None):
+        super().__init__(claimed_code_id)
+        self.claimed_code_id = claimed_code_id
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,17 @@ def read_code(keys, token):
             raise ForgedToken()
         code_id, version, valid_until_ts = payload
         return CodeClaim(code_id, version, valid_until_ts, int(signed_at.timestamp()), dynamic)
-    raise ForgedToken()
+    raise ForgedToken(_claimed_code_id(keys, token))
+
+
+def _claimed_code_id(keys, token):
+    try:
+        _, payload = _serializer(keys, CODE_SALT).loads_unsafe(token)
+    except Exception:  # noqa: BLE001 - anything unreadable simply claims nothing
+        return None
+    if _is_claim(payload) and 0 < payload[0] < 2**31:
+        return payload[0]
+    return None
 
 
 def _is_claim(payload):

@@ -7,12 +7,14 @@ idempotent (running it twice changes nothing the second time).
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from ..clock import as_utc, now
 from ..extensions import db
-from ..models import Rating, ServiceCode, Standing
-from ..models.ratings import SATISFIED_LEVELS
+from ..models import Commission, Organisation, Rating, ReviewCase, ServiceCode, Standing
+from ..models.ratings import FLAGS, SATISFIED_LEVELS
+from ..models.standing import STANDING_LABELS
 from . import audit
 
 #: Standings under which the provider gets no new codes.
@@ -31,9 +33,19 @@ class ExitRules:
     exit_below: float = 0.70
     bad_reviews_to_exit: int = 3
     bad_review_days: int = 90
+    # Red-line flags that exit the provider once the agency confirms them.
+    exit_flags: tuple = ("forced_sales", "out_of_scope")
 
 
 DEFAULT_RULES = ExitRules()
+
+STATE_TITLES = {
+    "warned": "服务质量预警",
+    "suspended": "暂停赋码",
+    "exited": "退出",
+    "reinstated": "恢复",
+    "good": "恢复良好",
+}
 
 
 def standing_of(agency_id, provider_id):
@@ -43,13 +55,27 @@ def standing_of(agency_id, provider_id):
     return state or "good"
 
 
+def ensure_standing(agency_id, provider_id):
+    """Create the ``good`` standing row of a new agency–provider pair (at commission time), so that
+    every later evaluation can lock an existing row instead of racing to insert one."""
+    exists = db.session.scalar(select(Standing.id).where(
+        Standing.agency_id == agency_id, Standing.provider_id == provider_id))
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(Standing(agency_id=agency_id, provider_id=provider_id, state="good",
+                                        reasons=[], changed_at=now()))
+        except IntegrityError:
+            pass  # made by a concurrent commission a moment ago
+
+
 def _standing_row(agency_id, provider_id):
-    row = db.session.scalar(select(Standing).where(
-        Standing.agency_id == agency_id, Standing.provider_id == provider_id).with_for_update())
+    """The standing row, locked for this transaction (SELECT … FOR UPDATE)."""
+    query = select(Standing).where(Standing.agency_id == agency_id, Standing.provider_id == provider_id)
+    row = db.session.scalar(query.with_for_update())
     if row is None:
-        row = Standing(agency_id=agency_id, provider_id=provider_id, state="good", reasons=[], changed_at=now())
-        db.session.add(row)
-        db.session.flush()
+        ensure_standing(agency_id, provider_id)
+        row = db.session.scalar(query.with_for_update())
     return row
 
 
@@ -63,8 +89,16 @@ def _counted_ratings(agency_id, provider_id, since):
 def judge(agency_id, provider_id, since=None, rules=DEFAULT_RULES):
     """What the rules say now: ``(state, reasons)`` without changing anything.
 
-    Each reason names the rule that fired and the ids of the ratings behind it.
+    Each reason names the rule that fired and the ids of the ratings behind it. The most severe
+    rule wins: a confirmed red-line flag, then the bad-review count, then the satisfaction rate.
     """
+    confirmed = _confirmed_red_lines(agency_id, provider_id, since, rules)
+    if confirmed:
+        return "exited", [{
+            "rule": "confirmed_flag",
+            "text": "委托单位认定红线问题：" + "、".join(sorted({FLAGS[flag] for _, flags in confirmed for flag in flags})),
+            "rating_ids": sorted(rating_id for rating_id, _ in confirmed),
+        }]
     cutoff = now() - timedelta(days=rules.bad_review_days)
     if since is not None and as_utc(since) > cutoff:
         cutoff = as_utc(since)
@@ -97,12 +131,31 @@ def judge(agency_id, provider_id, since=None, rules=DEFAULT_RULES):
     return "good", []
 
 
-def evaluate_standing(agency_id, provider_id, rules=DEFAULT_RULES):
-    """Apply the rules to the stored standing; exit revokes the provider's codes under the agency.
+def _confirmed_red_lines(agency_id, provider_id, since, rules):
+    """``[(rating_id, exiting flags)]`` of red-line flags the agency confirmed (since ``since``)."""
+    query = select(ReviewCase.rating_id, ReviewCase.red_flags).where(
+        ReviewCase.agency_id == agency_id, ReviewCase.provider_id == provider_id,
+        ReviewCase.flag_decision == "confirmed")
+    if since is not None:
+        query = query.where(ReviewCase.flag_decided_at > since)
+    found = []
+    for rating_id, flags in db.session.execute(query.order_by(ReviewCase.rating_id)):
+        exiting = [flag for flag in (flags or []) if flag in rules.exit_flags]
+        if exiting:
+            found.append((rating_id, exiting))
+    return found
+
+
+def evaluate_standing(agency_id, provider_id, rules=None):
+    """Apply the agency's rules to the stored standing; exit revokes the provider's codes under the
+    agency. Deterministic and idempotent: a second run right after changes nothing.
 
     An exited provider stays exited until an agency reinstates it; a reinstated provider whom the
     rules find good stays ``reinstated``. Returns the Standing row.
     """
+    from .exit_rules import rules_for  # exit_rules imports this module
+
+    rules = rules or rules_for(agency_id)
     row = _standing_row(agency_id, provider_id)
     if row.state == "exited":
         return row
@@ -124,6 +177,23 @@ def _move(row, actor, state, reasons, counting_from=None):
         row.counting_from = counting_from
     db.session.flush()
     audit.record(actor, f"standing.{state}", row, before=before, after={"state": state, "reasons": reasons})
+    _tell(row, before["state"], state, reasons)
+
+
+def _tell(row, old_state, state, reasons):
+    """The provider and the agency are told why, with the ratings that triggered it."""
+    from .notify import notify
+
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name)
+                                    .where(Organisation.id.in_((row.agency_id, row.provider_id)))).all())
+    why = "；".join(reason["text"] for reason in reasons) or "—"
+    rating_ids = sorted({rating_id for reason in reasons for rating_id in reason.get("rating_ids", [])})
+    evidence = f"（相关评价编号：{', '.join(map(str, rating_ids))}）" if rating_ids else ""
+    title = STATE_TITLES.get(state, state)
+    notify(row.provider_id, state, f"{names.get(row.agency_id, '')}：{title}",
+           f"信用状态由“{STANDING_LABELS[old_state]}”变为“{STANDING_LABELS[state]}”。原因：{why}{evidence}", row)
+    notify(row.agency_id, state, f"{names.get(row.provider_id, '')}：{title}",
+           f"该机构信用状态由“{STANDING_LABELS[old_state]}”变为“{STANDING_LABELS[state]}”。原因：{why}{evidence}", row)
 
 
 def _revoke_codes_on_exit(agency_id, provider_id, reasons):
@@ -186,3 +256,85 @@ def provider_summary(provider_id, agency_id=None, rules=DEFAULT_RULES):
             for row in rows for reason in (row.reasons or [])
         ],
     }
+
+
+def exit_provider(actor, provider, reason):
+    """An agency decides that a provider it commissioned exits (退出), with a written reason.
+
+    The standing becomes ``exited`` and every active or pending code of the provider under the
+    actor's agency is revoked through the same path as an exit the rules decide (audited code by
+    code); codes under other agencies are untouched. Raises Forbidden for non-agencies, Invalid
+    without a reason, NotFound when the agency never commissioned the provider, Conflict when the
+    provider has exited already.
+    """
+    from .errors import Conflict, Forbidden, Invalid, NotFound
+
+    if actor.role != "agency":
+        raise Forbidden("只有委托单位可以决定机构退出")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": ["请填写退出理由"]})
+    commissioned = db.session.scalar(select(Commission.id).where(
+        Commission.agency_id == actor.org_id, Commission.provider_id == provider.id).limit(1))
+    if commissioned is None:
+        raise NotFound("本单位没有委托过该机构")
+    row = _standing_row(actor.org_id, provider.id)
+    if row.state == "exited":
+        raise Conflict("该机构已经退出")
+    reasons = [{"rule": "manual_exit", "text": reason, "rating_ids": []}]
+    _move(row, actor, "exited", reasons)
+    _revoke_codes_on_exit(actor.org_id, provider.id, reasons)
+    return row
+
+
+def agency_overview(agency_id, rules=DEFAULT_RULES):
+    """Every provider the agency commissioned, with its standing, the reasons (the ratings behind
+    each, by id, level and time) and the figures the exit rules read now.
+
+    ``window_ratings`` / ``window_satisfied`` count the last ``rules.window`` ratings since the
+    provider's reinstatement, ``recent_bad_reviews`` the bad reviews within ``rules.bad_review_days``
+    (also since reinstatement), exactly as :func:`judge` counts them. Aggregated in SQL: a window
+    function ranks each provider's ratings, GROUP BY counts them. Most severe standing first.
+    """
+    providers = db.session.execute(
+        select(Organisation.id, Organisation.name, Organisation.uscc, Standing.state, Standing.reasons,
+               Standing.changed_at)
+        .outerjoin(Standing, and_(Standing.provider_id == Organisation.id, Standing.agency_id == agency_id))
+        .where(Organisation.id.in_(select(Commission.provider_id).where(Commission.agency_id == agency_id)))
+    ).all()
+    counted = (select(Rating.id, Rating.provider_id, Rating.level, Rating.bad, Rating.rated_at)
+               .outerjoin(Standing, and_(Standing.agency_id == Rating.agency_id,
+                                         Standing.provider_id == Rating.provider_id))
+               .where(Rating.agency_id == agency_id,
+                      or_(Standing.counting_from.is_(None), Rating.rated_at > Standing.counting_from)))
+    ranked = counted.add_columns(func.row_number().over(
+        partition_by=Rating.provider_id, order_by=(Rating.rated_at.desc(), Rating.id.desc())).label("rank")
+    ).subquery()
+    window = {provider_id: (count, satisfied) for provider_id, count, satisfied in db.session.execute(
+        select(ranked.c.provider_id, func.count(ranked.c.id),
+               func.count(ranked.c.id).filter(ranked.c.level.in_(SATISFIED_LEVELS)))
+        .where(ranked.c.rank <= rules.window).group_by(ranked.c.provider_id))}
+    recent = counted.subquery()
+    bad = dict(db.session.execute(
+        select(recent.c.provider_id, func.count(recent.c.id))
+        .where(recent.c.bad.is_(True), recent.c.rated_at >= now() - timedelta(days=rules.bad_review_days))
+        .group_by(recent.c.provider_id)).all())
+    rating_ids = {rating_id for row in providers for reason in (row.reasons or [])
+                  for rating_id in reason.get("rating_ids", [])}
+    behind = {row.id: row for row in db.session.execute(
+        select(Rating.id, Rating.level, Rating.flags, Rating.rated_at).where(Rating.id.in_(rating_ids)))}
+    overview = []
+    for row in providers:
+        count, satisfied = window.get(row.id, (0, 0))
+        overview.append({
+            "provider_id": row.id, "name": row.name, "uscc": row.uscc, "standing": row.state or "good",
+            "changed_at": row.changed_at,
+            "reasons": [{**reason, "ratings": [behind[rating_id] for rating_id in reason.get("rating_ids", [])
+                                               if rating_id in behind]}
+                        for reason in (row.reasons or [])],
+            "window_ratings": count, "window_satisfied": satisfied,
+            "window_rate": (satisfied / count) if count else None,
+            "judged": count >= rules.minimum_sample, "recent_bad_reviews": bad.get(row.id, 0),
+        })
+    overview.sort(key=lambda item: (-_SEVERITY[item["standing"]], item["name"]))
+    return overview

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from ..clock import end_of_day, now, start_of_day
 from ..extensions import db
-from ..models import Commission, Organisation, Scan, ServiceCode, Staff, Standing, Visit, code_staff
+from ..models import Commission, ExitRule, Organisation, Scan, ServiceCode, Staff, Standing, Visit, code_staff
 from ..models.visits import RAW_INPUT_LIMIT
 from . import audit, signing
 
@@ -34,6 +34,7 @@ MESSAGES = {
     "not_yet_valid": ("不在有效期内（有效期：{window}）", "Outside its validity period ({window})"),
     "expired": ("不在有效期内（有效期：{window}）", "Outside its validity period ({window})"),
     "dynamic_expired": ("动态码已过期，请对方刷新后重新出示", "Dynamic code expired: ask for a refreshed one"),
+    "dynamic_required": ("委托单位要求出示手机动态码，请对方打开亮码页面", "The agency accepts only the live code on the phone screen"),
     "wrong_enterprise": ("此码不是签发给贵企业的", "Not issued for your enterprise"),
     "out_of_scope": ("该事项不在服务范围内（范围：{scope}）", "Not within the service scope ({scope})"),
 }
@@ -56,7 +57,7 @@ _CODE_QUERY = (
         _enterprise.name.label("enterprise_name"), _enterprise.uscc.label("enterprise_uscc"),
         _agency.name.label("agency_name"), _agency.contact_phone.label("agency_phone"),
         Standing.state.label("standing"), Visit.id.label("open_visit_id"),
-        Staff.id.label("staff_id"), Staff.name.label("staff_name"), Staff.title.label("staff_title"),
+        ExitRule.require_dynamic_codes.label("dynamic_only"), Staff.id.label("staff_id"), Staff.name.label("staff_name"), Staff.title.label("staff_title"),
         Staff.phone.label("staff_phone"),
     )
     .join(Commission, Commission.id == ServiceCode.commission_id)
@@ -66,6 +67,7 @@ _CODE_QUERY = (
     .outerjoin(Standing, and_(Standing.agency_id == ServiceCode.agency_id,
                               Standing.provider_id == ServiceCode.provider_id))
     .outerjoin(Visit, and_(Visit.code_id == ServiceCode.id, Visit.closed_at.is_(None)))
+    .outerjoin(ExitRule, ExitRule.agency_id == ServiceCode.agency_id)
     .outerjoin(code_staff, code_staff.c.code_id == ServiceCode.id)
     .outerjoin(Staff, Staff.id == code_staff.c.staff_id)
     .where(ServiceCode.id == bindparam("code_id"))
@@ -202,6 +204,8 @@ def _judge(claim, row, scanner, scope_item, instant, tolerance, dynamic_lifetime
         return "expired"
     if claim.dynamic and instant.timestamp() - claim.signed_at_ts > dynamic_lifetime:
         return "dynamic_expired"
+    if not claim.dynamic and row.dynamic_only:
+        return "dynamic_required"
     if scanner.role == "enterprise" and scanner.org_id != row.enterprise_id:
         return "wrong_enterprise"
     if scope_item is not None and scope_item not in row.scope_items:
@@ -218,7 +222,7 @@ def verify_scan(raw_input, scanner, *, keys, public_base_url, scope_item=None,
     """
     instant = now()
     raw_input = raw_input if isinstance(raw_input, str) else str(raw_input)
-    claim, row, staff = None, None, []
+    claim, row, staff, claimed_code_id = None, None, [], None
     token = extract_token(raw_input, public_base_url)
     if token is None:
         reason = "malformed"
@@ -227,8 +231,9 @@ def verify_scan(raw_input, scanner, *, keys, public_base_url, scope_item=None,
             claim = signing.read_code(keys, token)
         except signing.MalformedToken:
             reason = "malformed"
-        except signing.ForgedToken:
+        except signing.ForgedToken as forged:
             reason = "bad_signature"
+            claimed_code_id = forged.claimed_code_id
         else:
             rows = db.session.connection().execute(_CODE_QUERY, {"code_id": claim.code_id}).all()
             if rows:
@@ -243,7 +248,7 @@ def verify_scan(raw_input, scanner, *, keys, public_base_url, scope_item=None,
         visit_id = row.open_visit_id or _open_visit(row, scanner, instant)
     scan_id = db.session.connection().execute(_INSERT_SCAN, {
         "scanned_at": instant, "code_id": row.id if row is not None else None,
-        "token_version": claim.version if claim else None, "scanner_user_id": scanner.user_id,
+        "claimed_code_id": claimed_code_id, "token_version": claim.version if claim else None, "scanner_user_id": scanner.user_id,
         "scanner_org_id": scanner.org_id, "valid": reason == "ok", "reason": reason,
         "scope_item": (scope_item or None) and scope_item[:100], "raw_input": raw_input[:RAW_INPUT_LIMIT],
         "dynamic": bool(claim and claim.dynamic), "visit_id": visit_id,

@@ -17,6 +17,9 @@ class Scan(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     scanned_at = db.Column(db.DateTime(timezone=True), nullable=False, default=now, index=True)
     code_id = db.Column(db.Integer, db.ForeignKey("service_codes.id"), nullable=True)
+    # For a forged token: the code id its (unverified) payload claims, so that a forgery in
+    # circulation shows up under the code's agency and provider. Never trusted for anything else.
+    claimed_code_id = db.Column(db.Integer, nullable=True, index=True)
     token_version = db.Column(db.Integer, nullable=True)
     scanner_user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
     scanner_org_id = db.Column(db.Integer, db.ForeignKey("organisations.id"), nullable=True, index=True)
