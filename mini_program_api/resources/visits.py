@@ -1,5 +1,5 @@
 """Visits (入企记录) and their ratings."""
-from flask import g
+from flask import g, jsonify
 from flask_smorest import Blueprint
 
 from server.domain import rating, visits
@@ -20,7 +20,8 @@ def list_visits():
     found = visits.visits_for(g.user)
     if g.user.role == "provider":
         # Ratings are anonymous towards the provider: it reads them elsewhere, detached from visits.
-        return VisitSchema(many=True).dump(found)
+        # Returned as a Response so that the decorator does not dump the dumped rows a second time.
+        return jsonify(VisitSchema(many=True).dump(found))
     return found
 
 
