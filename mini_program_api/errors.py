@@ -83,8 +83,9 @@ def is_api_request():
 
 
 def handle_domain_error(error):
-    """Typed domain errors → JSON (API) or re-raised for the page handlers."""
-    return error_response(error.status, error.message, error.errors)
+    """Typed domain errors → JSON. Only validation errors (422) carry ``errors``, as API.md promises;
+    a Conflict may name its field for the pages and the CLI, but the API answers it without one."""
+    return error_response(error.status, error.message, error.errors if error.status == 422 else None)
 
 
 def handle_http_exception(error):
