@@ -184,7 +184,9 @@ class DynamicCodeSchema(Schema):
 # ---- verification, visits, ratings ----------------------------------------------------------
 
 class VerificationArgsSchema(Schema):
-    token = fields.String(required=True, validate=validate.Length(min=1, max=4096, error="token 不能为空且不超过 4096 字符"))
+    # No upper bound: whatever a camera read gets a verdict (``malformed``), never a 4xx; the body
+    # limit (MAX_CONTENT_LENGTH) bounds the size and the scan record keeps only the first 300 characters.
+    token = fields.String(required=True, validate=validate.Length(min=1, error="token 不能为空"))
     scope_item = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
