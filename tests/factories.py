@@ -3,21 +3,28 @@
 Organisations and accounts are made through the admin API, commissions and codes through the
 agency and provider API, so that fixtures walk the same paths as clients.
 """
+import io
 import itertools
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import func, select
 from stdnum.cn import uscc as uscc_number
 
+from server import clock
+from server.domain import signing
 from server.domain.catalog import upsert_category
 from server.domain.orgs import create_admin
 from server.extensions import db
+from server.models import Standing, User
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "server", "demo_data")
 PASSWORD = "correct-horse-9"
 _counter = itertools.count(1)
+TEST_KEYS = ["test-key-older", "test-key-newest"]
 
 
 def make_uscc(kind_digit="9", seq=None):
@@ -161,3 +168,108 @@ class World:
         if comment is not None:
             body["comment"] = comment
         return self.client.post(f"/api/v1/visits/{visit_id}/rating", json=body, headers=enterprise.headers)
+
+    def sign_in_again(self, *orgs):
+        """Fresh access tokens for ``orgs`` (and the admin) after the clock moved past their lifetime."""
+        self.admin = self.login("admin")
+        for org in orgs:
+            org.headers = self.login(org.username)
+
+    # ---- reading the database ---------------------------------------------------------------
+
+    def count(self, model):
+        """Rows of a model or table, read in a fresh application context."""
+        with self.app.app_context():
+            return db.session.scalar(select(func.count()).select_from(model))
+
+    def snapshot(self):
+        """Row counts of every table: equal before and after means nothing was stored."""
+        with self.app.app_context():
+            return {table.name: db.session.scalar(select(func.count()).select_from(table))
+                    for table in db.metadata.sorted_tables}
+
+    def user_id(self, org_or_username):
+        """The id of an organisation's first account (or of the account with this username)."""
+        username = getattr(org_or_username, "username", org_or_username)
+        with self.app.app_context():
+            return db.session.scalar(select(User.id).where(User.username == username))
+
+    def set_standing(self, agency, provider, state):
+        """Put the provider in ``state`` under the agency directly (the rules are proven elsewhere)."""
+        with self.app.app_context():
+            row = db.session.scalar(select(Standing).where(
+                Standing.agency_id == agency.id, Standing.provider_id == provider.id))
+            if row is None:
+                row = Standing(agency_id=agency.id, provider_id=provider.id, reasons=[], changed_at=clock.now())
+                db.session.add(row)
+            row.state = state
+            db.session.commit()
+
+
+# ---- helpers for the behaviour suites -------------------------------------------------------
+
+def assert_error(response, status, fields=None):
+    """Assert the phone API's one error shape: ``{"code", "message", "errors"?}``.
+
+    ``fields`` (validation errors only) is the exact set of fields ``errors`` must name, each with a
+    non-empty list of texts; without ``fields`` the body must have no ``errors`` key at all.
+    Returns the body.
+    """
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
+    assert response.is_json, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["code"] == status
+    assert isinstance(body["message"], str) and body["message"].strip()
+    if fields is None:
+        assert set(body) == {"code", "message"}, body
+    else:
+        assert set(body) == {"code", "message", "errors"}, body
+        assert set(body["errors"]) == set(fields), body["errors"]
+        for texts in body["errors"].values():
+            assert texts and all(isinstance(text, str) and text.strip() for text in texts), body["errors"]
+    return body
+
+
+def decode_qr(image_bytes):
+    """Every QR code a real decoder (zxing-cpp) finds in a PNG (or other PIL-readable) image."""
+    import zxingcpp
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(image_bytes))
+    return [result for result in zxingcpp.read_barcodes(image) if result.valid]
+
+
+_SVG_MODULE = re.compile(r"M(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)H(\d+(?:\.\d+)?)V(\d+(?:\.\d+)?)H\d+(?:\.\d+)?z")
+
+
+def rasterise_qr_svg(svg_bytes, scale=10):
+    """Draw the unit squares of qrcode's SvgPathImage (``M x,y H x+1 V y+1 H x z``) into a PNG.
+
+    Only that shape is understood: enough to hand the SVG we serve to a real decoder.
+    """
+    from PIL import Image, ImageDraw
+
+    text = svg_bytes.decode("utf-8")
+    size = int(float(re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', text).group(1)))
+    image = Image.new("L", (size * scale, size * scale), 255)
+    draw = ImageDraw.Draw(image)
+    squares = _SVG_MODULE.findall(text)
+    assert squares, "no modules found in the SVG path"
+    for x1, y1, x2, y2 in squares:
+        draw.rectangle([float(x1) * scale, float(y1) * scale, float(x2) * scale - 1, float(y2) * scale - 1], fill=0)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def sign_code_token(code_id, version=1, valid_until=date(2026, 12, 31), issued_at=None, keys=TEST_KEYS):
+    """A correctly signed static token for any code id and version: what the URL of a code that
+    never had one (pending, rejected, unknown) would look like if it leaked or were guessed."""
+    end_ts = int(clock.end_of_day(valid_until).timestamp())
+    issued_ts = int((issued_at or clock.now()).timestamp())
+    return signing.sign_code(keys, code_id, version, end_ts, issued_ts)
+
+
+def token_of(url):
+    """The token part of ``{PUBLIC_BASE_URL}/c/{token}``."""
+    return url.rsplit("/c/", 1)[1]
