@@ -18,7 +18,9 @@ class PhoneApi(Api):
 
 def init_api(app):
     """Register the API blueprints, the OpenAPI description, its docs page and the error shape."""
-    app.config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
+    # Flask's defaults hold MAX_CONTENT_LENGTH = None, so setdefault would never apply the limit.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     api = PhoneApi(app, spec_kwargs={"info": {"description": "入企服务码 phone API. See the docs page at /api/v1/docs."}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
