@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import Commission, Organisation, ServiceCategory, ServiceCode, Staff
 from . import audit, signing
 from .errors import Conflict, Forbidden, Invalid, NotFound
+from .exit_rules import requires_dynamic_codes
 from .human_code import new_human_code
 from .orgs import org_by_uscc
 from .standing import BLOCKED_FOR_NEW_CODES, ensure_standing, standing_of
@@ -354,3 +355,15 @@ def commission_categories(agency_id):
     return db.session.scalars(
         select(Commission.category).where(Commission.agency_id == agency_id).distinct()
         .order_by(Commission.category)).all()
+
+
+def code_to_print(actor, code_id):
+    """The provider's own code whose static QR may be printed on a card now.
+
+    Raises NotFound for another provider's code, Conflict unless it is active, and Conflict when
+    the commissioning agency accepts only dynamic codes (a printed QR would be refused at the door).
+    """
+    code = code_to_show(actor, code_id)
+    if requires_dynamic_codes(code.agency_id):
+        raise Conflict("委托单位要求入企时出示手机动态码，打印的服务码卡片不能用于核验，请在现场打开亮码页面")
+    return code

@@ -61,3 +61,9 @@ def image_response(url, fmt, if_none_match):
         return response
     response.set_data(render(url, fmt))
     return response
+
+
+def render_uncached(url, fmt):
+    """PNG or SVG bytes of a QR shown only once, such as a dynamic code's (its URL changes every
+    time): kept out of ``render``'s cache so that it does not push out the static images."""
+    return render.__wrapped__(url, fmt)

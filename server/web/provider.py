@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from mini_program_api.schemas import CodeArgsSchema, SummaryArgsSchema
 from server.clock import today
-from server.domain import issuing, orgs, qr, rating, standing, visits
+from server.domain import exit_rules, issuing, orgs, qr, rating, standing, visits
 from server.domain.errors import Conflict, Invalid
 from server.domain.verifying import RIGHTS, RIGHTS_EN
 from server.extensions import db
@@ -122,11 +122,11 @@ def reissue(code_id):
     return redirect(url_for("provider.code_detail", code_id=code_id))
 
 
-def _code_to_show_or_refusal(code_id):
-    """``(code, None)`` for a code that may be shown now, else ``(None, the 409 page saying why)``;
-    another provider's code stays a 404."""
+def _code_or_refusal(find, code_id):
+    """``(code, None)`` when ``find`` (issuing.code_to_show or code_to_print) allows the code,
+    else ``(None, the 409 page saying why)``; another provider's code stays a 404."""
     try:
-        return issuing.code_to_show(current_user, code_id), None
+        return find(current_user, code_id), None
     except Conflict as error:
         code = issuing.code_of_provider(current_user, code_id)
         page = render_template("provider/not_showable.html", code=code, message=error.message,
@@ -137,11 +137,15 @@ def _code_to_show_or_refusal(code_id):
 @blp.route("/codes/<int:code_id>/show")
 @role_page("provider")
 def show(code_id):
-    """亮码: the QR full-screen on the phone, for the enterprise to scan at the door."""
-    code, refusal = _code_to_show_or_refusal(code_id)
+    """亮码: the QR full-screen on the phone, for the enterprise to scan at the door. When the
+    agency accepts only dynamic codes (动态码) the QR is a short-lived one the page keeps refreshing."""
+    code, refusal = _code_or_refusal(issuing.code_to_show, code_id)
     if refusal:
         return refusal
-    response = current_app.make_response(render_template("provider/show.html", code=code))
+    lifetime = current_app.config["DYNAMIC_CODE_LIFETIME"]
+    page = render_template("provider/show.html", code=code, lifetime=lifetime, refresh=max(5, lifetime // 2),
+                           dynamic=exit_rules.requires_dynamic_codes(code.agency_id))
+    response = current_app.make_response(page)
     # The page states that the code is valid; a cached copy must not outlive a revocation.
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -156,11 +160,25 @@ def code_qr(code_id, fmt):
     return qr.image_response(_code_url(code), fmt, request.if_none_match)
 
 
+@blp.route("/codes/<int:code_id>/dynamic.<any(png, svg):fmt>")
+@role_page("provider")
+def dynamic_qr(code_id, fmt):
+    """A fresh dynamic QR (动态码) for the phone screen; a screenshot of it stops working after the
+    configured lifetime (dynamic_expired), so it is never cached."""
+    code = issuing.code_to_show(current_user, code_id)
+    config = current_app.config
+    url, _expires_at = issuing.dynamic_code_url(code, config["SECRET_KEYS"], config["PUBLIC_BASE_URL"],
+                                                config["DYNAMIC_CODE_LIFETIME"])
+    response = current_app.response_class(qr.render_uncached(url, fmt), mimetype=qr.IMAGE_TYPES[fmt])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @blp.route("/codes/<int:code_id>/card")
 @role_page("provider")
 def card(code_id):
     """The printable code card (A6): QR, human code, service information, the enterprise's rights."""
-    code, refusal = _code_to_show_or_refusal(code_id)
+    code, refusal = _code_or_refusal(issuing.code_to_print, code_id)
     if refusal:
         return refusal
     return render_template("provider/card.html", code=code, rights=RIGHTS, rights_en=RIGHTS_EN)
@@ -224,4 +242,7 @@ def standing_page():
          if reason.get("rating_ids") else []}
         for reason in summary["reasons"]
     ]
-    return render_template("provider/standing.html", summary=summary, reasons=reasons, rules=standing.DEFAULT_RULES)
+    agencies = {commission.agency_id: commission.agency.name for commission in issuing.commissions_for(current_user)}
+    rule_sets = [(name, exit_rules.rules_for(agency_id)) for agency_id, name in sorted(agencies.items())]
+    return render_template("provider/standing.html", summary=summary, reasons=reasons,
+                           rule_sets=rule_sets or [("", standing.DEFAULT_RULES)])

@@ -9,9 +9,9 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import func, select
 
-from server.clock import now
+from server.domain.exit_rules import update_rules
 from server.extensions import db
-from server.models import ServiceCode, Standing, Visit
+from server.models import ServiceCode, Standing, User, Visit
 from tests.conftest import move_clock
 from tests.factories import PASSWORD
 
@@ -33,6 +33,13 @@ def sign_in(client, username):
 def count(app, model):
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
+
+
+def agency_rules(app, agency, **changes):
+    """The agency changes its exit rules (or requires dynamic codes), as its console would."""
+    with app.app_context():
+        update_rules(db.session.scalar(select(User).where(User.username == agency.username)), **changes)
+        db.session.commit()
 
 
 def field_error(field, text):
@@ -184,8 +191,9 @@ def test_successful_application_stores_a_pending_code_and_shows_its_detail(app, 
 def test_application_of_a_suspended_provider_says_why_and_stores_nothing(app, client, scene):
     world, agency, provider, enterprise, commission = scene
     with app.app_context():
-        db.session.add(Standing(agency_id=agency.id, provider_id=provider.id, state="suspended",
-                                reasons=[], changed_at=now()))
+        # The commission made the standing row (``good``); poor ratings would suspend it.
+        db.session.scalar(select(Standing).where(Standing.agency_id == agency.id,
+                                                 Standing.provider_id == provider.id)).state = "suspended"
         db.session.commit()
     response = post_application(client, commission, application(commission, enterprise, provider))
     html = response.get_data(as_text=True)
@@ -316,6 +324,37 @@ def test_show_page_of_a_revoked_or_expired_code_says_it_is_not_active(client, sc
     html = page.get_data(as_text=True)
     assert page.status_code == 409
     assert f'<div class="card" id="not-showable" data-status="{status}">' in html and 'id="qr"' not in html
+
+
+def test_show_page_for_an_agency_that_requires_dynamic_codes_shows_a_refreshing_dynamic_qr(app, client, scene):
+    world, agency, provider, enterprise, commission = scene
+    code = world.code(agency, provider, enterprise, commission)
+    agency_rules(app, agency, require_dynamic_codes=True)
+    html = client.get(f"/provider/codes/{code['id']}/show").get_data(as_text=True)
+    src = QR_IMG.search(html).group(1)
+    assert src == f"/provider/codes/{code['id']}/dynamic.png"
+    assert 'data-refresh="30"' in html and "setInterval" in html
+    assert "动态码：每 30 秒自动刷新，截图或转发的码 60 秒后失效" in html
+    image = client.get(src)
+    assert image.mimetype == "image/png" and image.headers["Cache-Control"] == "no-store"
+    dynamic_url = decode_qr(image.data)
+    assert dynamic_url != code["url"]
+    assert world.verify(dynamic_url, enterprise.headers)["reason"] == "ok"
+    assert world.verify(code["url"], enterprise.headers)["reason"] == "dynamic_required"
+    move_clock(seconds=61)
+    assert world.verify(dynamic_url, enterprise.headers)["reason"] == "dynamic_expired"
+    assert world.verify(decode_qr(client.get(src + "?t=1").data), enterprise.headers)["reason"] == "ok"
+
+
+def test_card_is_refused_when_the_agency_requires_dynamic_codes(app, client, scene):
+    world, agency, provider, enterprise, commission = scene
+    code = world.code(agency, provider, enterprise, commission)
+    agency_rules(app, agency, require_dynamic_codes=True)
+    page = client.get(f"/provider/codes/{code['id']}/card")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 409 and 'data-status="active"' in html
+    assert "委托单位要求入企时出示手机动态码，打印的服务码卡片不能用于核验，请在现场打开亮码页面" in html
+    assert f'href="/provider/codes/{code["id"]}/show"' in html and "qr.svg" not in html
 
 
 def test_card_has_qr_code_service_information_and_the_enterprises_rights(client, scene):
@@ -466,6 +505,18 @@ def test_standing_page_shows_the_rate_with_its_formula(client, scene):
     assert '<div class="figure-num">75.0%</div>' in html
     assert "满意率 =（非常满意 + 满意 + 基本满意）÷ 全部评价 = 3 ÷ 4" in html
     assert "没有触发任何规则。" in html
+    assert "最近 20 次评价（满 10 次后）满意率低于 90% 预警，低于 80% 暂停赋码，低于 70% 退出；90 天内差评 3 次退出。" in html
+
+
+def test_standing_page_states_each_agencys_own_rules(app, client, scene):
+    world, agency, provider, enterprise, commission = scene
+    agency_rules(app, agency, window=10, minimum_sample=5, warn_below=0.95, suspend_below=0.85,
+                 exit_below=0.75, bad_reviews_to_exit=2, bad_review_days=30, exit_flags=["forced_sales"])
+    html = client.get("/provider/standing").get_data(as_text=True)
+    rules = html[html.index('data-rules-of="海宁市应急管理局"'):]
+    assert ("最近 10 次评价（满 5 次后）满意率低于 95% 预警，低于 85% 暂停赋码，低于 75% 退出；"
+            "30 天内差评 2 次退出。") in rules
+    assert "委托单位确认以下问题即退出：强制推销。" in rules
 
 
 def test_standing_page_of_an_exited_provider_names_the_rule_and_the_ratings_behind_it(client, scene):
