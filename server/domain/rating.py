@@ -57,7 +57,7 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None, followup=False):
             raise Conflict("服务尚未结束，结束后才能评价")
         if now() > as_utc(visit.closed_at) + RATING_PERIOD:
             raise Conflict("已超过 30 天评价期限")
-        if visit.rating is not None:
+        if _first_rating(visit.id) is not None:
             raise Conflict("该次服务已经评价过")
     rating = Rating(
         visit_id=visit.id, followup=followup, agency_id=visit.agency_id, provider_id=visit.provider_id,
@@ -80,11 +80,17 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None, followup=False):
     return rating
 
 
+def _first_rating(visit_id):
+    # Queried, not read from visit.rating: a relationship loaded earlier in this session would
+    # not know about a rating added since.
+    return db.session.scalar(select(Rating).where(Rating.visit_id == visit_id, Rating.followup.is_(False)))
+
+
 def _check_followup(visit):
     """A follow-up needs a bad first rating, no follow-up yet, and an open (or lately closed) case."""
     from .cases import case_of_rating
 
-    first = visit.rating
+    first = _first_rating(visit.id)
     if first is None or not first.bad:
         raise Conflict("只有差评之后才能追加评价")
     if db.session.scalar(select(Rating.id).where(Rating.visit_id == visit.id, Rating.followup.is_(True))):
@@ -120,22 +126,25 @@ def ratings_received(provider_id, rating_ids=None, limit=500):
 
 def bad_reviews_for_agency(agency_id, provider_id=None, limit=300):
     """Bad reviews (差评) of the providers the agency commissioned, newest first, real-name towards
-    the agency: each row carries the rating, provider and enterprise names, the rater's username
-    and the code's human code. One query."""
+    the agency: each row carries the rating, provider and enterprise names, the rater's username,
+    the code's human code and the steps of the case the review opened (``case_id`` None when there
+    is none). One query."""
     from sqlalchemy.orm import aliased
 
-    from ..models import Organisation, ServiceCode, User
+    from ..models import Organisation, ReviewCase, ServiceCode, User
 
     provider, enterprise = aliased(Organisation), aliased(Organisation)
     query = (select(Rating.id, Rating.level, Rating.flags, Rating.comment, Rating.rated_at, Rating.followup,
                     Rating.visit_id, provider.name.label("provider_name"),
                     enterprise.name.label("enterprise_name"), User.username.label("rater"),
-                    ServiceCode.human_code)
+                    ServiceCode.human_code, ReviewCase.id.label("case_id"), ReviewCase.contact_due,
+                    ReviewCase.contacted_at, ReviewCase.rectify_due, ReviewCase.rectified_at, ReviewCase.closed_at)
              .join(provider, provider.id == Rating.provider_id)
              .join(enterprise, enterprise.id == Rating.enterprise_id)
              .join(Visit, Visit.id == Rating.visit_id)
              .join(ServiceCode, ServiceCode.id == Visit.code_id)
              .outerjoin(User, User.id == Rating.rated_by_id)
+             .outerjoin(ReviewCase, ReviewCase.rating_id == Rating.id)
              .where(Rating.agency_id == agency_id, Rating.bad.is_(True))
              .order_by(Rating.rated_at.desc(), Rating.id.desc()).limit(limit))
     if provider_id is not None:
