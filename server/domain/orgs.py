@@ -150,3 +150,68 @@ def get_org(org_id):
     if org is None:
         raise NotFound("单位不存在")
     return org
+
+
+def find_orgs(kind=None, text=None, limit=300):
+    """Organisations for the admin list, by kind then id; ``text`` matches the name or the USCC."""
+    query = select(Organisation).where(Organisation.kind != "platform")
+    if kind:
+        query = query.where(Organisation.kind == kind)
+    if text and text.strip():
+        pattern = f"%{text.strip()}%"
+        query = query.where(Organisation.name.ilike(pattern) | Organisation.uscc.ilike(pattern))
+    return db.session.scalars(query.order_by(Organisation.kind, Organisation.id).limit(limit)).all()
+
+
+def find_users(role=None, text=None, limit=300):
+    """Accounts for the admin list, with their organisation; ``text`` matches the username or the
+    organisation's name."""
+    query = select(User).join(Organisation, Organisation.id == User.org_id)
+    if role:
+        query = query.where(User.role == role)
+    if text and text.strip():
+        pattern = f"%{text.strip()}%"
+        query = query.where(User.username.ilike(pattern) | Organisation.name.ilike(pattern))
+    return db.session.scalars(query.order_by(User.role, User.id).limit(limit)).all()
+
+
+def _user_for_admin(actor, user_id):
+    if actor.role != "admin":
+        raise Forbidden("只有平台管理员可以管理账号")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("账号不存在")
+    return user
+
+
+def set_user_active(actor, user_id, active):
+    """An admin disables or enables an account. A disabled account cannot sign in, and its open
+    sessions and access tokens stop working at their next request.
+
+    Raises Forbidden for non-admins, NotFound for no such account, Conflict when an admin would
+    disable their own account (the platform must keep someone who can undo it).
+    """
+    user = _user_for_admin(actor, user_id)
+    if user.id == actor.id and not active:
+        raise Conflict("不能停用自己的账号")
+    before = {"active": bool(user.active)}
+    user.active = bool(active)
+    db.session.flush()
+    audit.record(actor, "user.enable" if active else "user.disable", user, before=before,
+                 after={"active": bool(active)})
+    return user
+
+
+def reset_password(actor, user_id, new_password):
+    """An admin sets a new password for an account. Every session signed in with the old password
+    ends (the session id carries a fingerprint of the hash, see ``User.get_id``).
+
+    Raises Forbidden for non-admins, NotFound for no such account, Invalid for a password shorter
+    than ``MIN_PASSWORD_LENGTH``. The audit row records the reset, never the password or its hash.
+    """
+    user = _user_for_admin(actor, user_id)
+    _check_password(new_password)
+    user.password_hash = hash_password(new_password)
+    db.session.flush()
+    audit.record(actor, "user.reset_password", user, after={"username": user.username})
+    return user

@@ -287,15 +287,19 @@ def exit_provider(actor, provider, reason):
     return row
 
 
-def agency_overview(agency_id, rules=DEFAULT_RULES):
+def agency_overview(agency_id, rules=None):
     """Every provider the agency commissioned, with its standing, the reasons (the ratings behind
     each, by id, level and time) and the figures the exit rules read now.
 
     ``window_ratings`` / ``window_satisfied`` count the last ``rules.window`` ratings since the
     provider's reinstatement, ``recent_bad_reviews`` the bad reviews within ``rules.bad_review_days``
-    (also since reinstatement), exactly as :func:`judge` counts them. Aggregated in SQL: a window
-    function ranks each provider's ratings, GROUP BY counts them. Most severe standing first.
+    (also since reinstatement), exactly as :func:`judge` counts them; ``rules`` defaults to the
+    agency's own. Aggregated in SQL: a window function ranks each provider's ratings, GROUP BY
+    counts them. Most severe standing first.
     """
+    from .exit_rules import rules_for  # exit_rules imports this module
+
+    rules = rules or rules_for(agency_id)
     providers = db.session.execute(
         select(Organisation.id, Organisation.name, Organisation.uscc, Standing.state, Standing.reasons,
                Standing.changed_at)
