@@ -44,6 +44,10 @@ def make_app(database_url, **overrides):
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
     }
+    if database_url.startswith("postgresql"):
+        # Tests commit hundreds of times; waiting for each WAL flush buys nothing for a throwaway
+        # database. Production keeps PostgreSQL's default.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": "-c synchronous_commit=off"}}
     config.update(overrides)
     # create_app reads DATABASE_URL itself too; the test config wins.
     return create_app(config)
@@ -71,7 +75,12 @@ def empty_all_tables():
     """Delete every row (not the schema), so each test starts from an empty database."""
     tables = [table.name for table in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # DELETE and a sequence reset take ~10 ms here; TRUNCATE of every table takes ~150 ms.
+        for table in tables:
+            db.session.execute(text(f"DELETE FROM {table}"))
+        resets = ", ".join(f"setval(pg_get_serial_sequence('{table}', 'id'), 1, false)"
+                           for table in tables if "id" in db.metadata.tables[table].c)
+        db.session.execute(text(f"SELECT {resets}"))
     else:
         for table in tables:
             db.session.execute(text(f"DELETE FROM {table}"))
