@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from server.clock import isoformat_local
 from server.domain.issuing import code_url, effective_status
+from server.domain.qr import fingerprint
 from server.models.orgs import ROLES
 from server.models.ratings import FLAGS
 
@@ -154,6 +155,18 @@ def _code_url(code):
     return code_url(code, config["SECRET_KEYS"], config["PUBLIC_BASE_URL"])
 
 
+def _qr_address(fmt):
+    """The QR image's address, pinned to the URL's fingerprint so that it can be cached for good."""
+
+    def address(code):
+        url = _code_url(code)
+        if url is None:
+            return None
+        return f"/api/v1/codes/{code.id}/qr.{fmt}?v={fingerprint(url)}"
+
+    return address
+
+
 class CodeSchema(Schema):
     id = fields.Integer()
     status = fields.Function(effective_status)
@@ -173,6 +186,9 @@ class CodeSchema(Schema):
     approved_at = LocalDateTime(allow_none=True)
     decision_reason = fields.String(allow_none=True)
     url = fields.Function(_code_url, allow_none=True)
+    qr_png = fields.Function(_qr_address("png"), allow_none=True,
+                             metadata={"description": "address of the QR image (only while active); cacheable for good"})
+    qr_svg = fields.Function(_qr_address("svg"), allow_none=True)
 
 
 class DynamicCodeSchema(Schema):

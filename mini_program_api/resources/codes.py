@@ -106,11 +106,13 @@ def _showable_code(code_id):
     "image/png": {}, "image/svg+xml": {}}}})
 @role_required("agency", "provider", "admin")
 def code_qr(code_id, fmt):
-    """The QR of the code's URL. The image never changes for a code version: cached, with an ETag."""
+    """The QR of the code's URL, with an ETag. Fetched as the code's ``qr_png`` / ``qr_svg``
+    address (with ``?v=`` the URL's fingerprint) it is cached for good; the plain address is
+    revalidated, since a reissue changes the image behind it."""
     code = _showable_code(code_id)
     config = current_app.config
     url = issuing.code_url(code, config["SECRET_KEYS"], config["PUBLIC_BASE_URL"])
-    return qr.image_response(url, fmt, request.if_none_match)
+    return qr.image_response(url, fmt, request.if_none_match, request.args.get("v"))
 
 
 @blp.route("/<int:code_id>/dynamic", methods=["GET"])

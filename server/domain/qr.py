@@ -14,6 +14,7 @@ ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 # The image of a URL never changes, so a browser or phone may keep it for a year without asking.
 CACHE_CONTROL = "private, max-age=31536000, immutable"
+REVALIDATE = "private, no-cache"
 
 
 def _qr(url):
@@ -47,15 +48,24 @@ def etag(url, fmt):
     return hashlib.sha256(f"{fmt}:{url}".encode()).hexdigest()[:32]
 
 
-def image_response(url, fmt, if_none_match):
-    """The HTTP response serving the QR of ``url`` (``fmt`` ``"png"`` or ``"svg"``): strong ETag,
-    long-lived private caching, and 304 without a body when ``if_none_match`` (the request's
-    If-None-Match) already holds the ETag. One helper for the phone API and the provider pages;
-    the caller passes the header so that this module never reads the request."""
+def fingerprint(url):
+    """A short tag of the URL for the image's address (``?v=…``): a reissue or a key rotation
+    changes the URL, so the address changes and no cache can show the old QR."""
+    return hashlib.sha256(url.encode()).hexdigest()[:12]
+
+
+def image_response(url, fmt, if_none_match, requested_fingerprint=None):
+    """The HTTP response serving the QR of ``url`` (``fmt`` ``"png"`` or ``"svg"``): strong ETag and
+    304 without a body when ``if_none_match`` (the request's If-None-Match) holds it. Long-lived
+    immutable caching only when the address carries the URL's fingerprint (``?v=``); a plain
+    address must be revalidated (a cheap 304), because the same address serves the next version.
+    One helper for the phone API and the provider pages; the caller passes the request's values
+    so that this module never reads the request."""
     tag = etag(url, fmt)
     response = Response(status=200, mimetype=IMAGE_TYPES[fmt])
     response.set_etag(tag)
-    response.headers["Cache-Control"] = CACHE_CONTROL
+    immutable = requested_fingerprint == fingerprint(url)
+    response.headers["Cache-Control"] = CACHE_CONTROL if immutable else REVALIDATE
     if tag in if_none_match:
         response.status_code = 304
         return response

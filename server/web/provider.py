@@ -34,6 +34,12 @@ def _code_url(code):
     return issuing.code_url(code, config["SECRET_KEYS"], config["PUBLIC_BASE_URL"])
 
 
+@blp.app_template_global()
+def qr_v(code):
+    """The ``?v=`` of a code's QR image address: the fingerprint of its current URL."""
+    return qr.fingerprint(_code_url(code))
+
+
 @blp.route("/codes")
 @role_page("provider")
 def codes():
@@ -154,10 +160,11 @@ def show(code_id):
 @blp.route("/codes/<int:code_id>/qr.<any(png, svg):fmt>")
 @role_page("provider")
 def code_qr(code_id, fmt):
-    """The QR image of the code's current URL (the pages add ``?v=<version>`` so that a reissue
-    changes the image's address and no cached copy of the old QR is shown)."""
+    """The QR image of the code's current URL (the pages add ``?v=<fingerprint of the URL>`` so
+    that a reissue or key rotation changes the image's address and no cached copy of the old QR
+    is shown)."""
     code = issuing.code_to_show(current_user, code_id)
-    return qr.image_response(_code_url(code), fmt, request.if_none_match)
+    return qr.image_response(_code_url(code), fmt, request.if_none_match, request.args.get("v"))
 
 
 @blp.route("/codes/<int:code_id>/dynamic.<any(png, svg):fmt>")

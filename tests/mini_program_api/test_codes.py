@@ -4,6 +4,7 @@ from datetime import date
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
+from server.domain.qr import fingerprint
 from server.domain import signing
 from server.domain.human_code import normalise_human_code
 from server.domain.qr import qr_version
@@ -44,7 +45,7 @@ def test_provider_applies_and_the_code_waits_pending(world, parties):
         "agency": {"name": "海宁市应急管理局", "complaint_phone": "0573-87011234"},
         "scope_items": ["安全隐患排查", "安全培训"], "valid_from": "2026-12-01", "valid_until": "2026-12-31",
         "purpose": "年度安全隐患排查服务", "applied_at": "2026-12-03T10:00:00+08:00",
-        "approved_at": None, "decision_reason": None, "url": None,
+        "approved_at": None, "decision_reason": None, "url": None, "qr_png": None, "qr_svg": None,
     }
     assert staff == [
         {"id": provider.staff_ids[0], "name": "杨明超", "phone": "19556796249", "title": "安全评价师"},
@@ -61,7 +62,7 @@ def _apply_body(provider, commission, enterprise, **changes):
     return body
 
 
-@pytest.mark.parametrize("changes, fields", [
+APPLICATION_RULES = [
     ({"scope_items": ["安全隐患排查", "消防设施检测"]}, {"scope_items"}),
     ({"scope_items": ["安全隐患排查", "安全隐患排查"]}, {"scope_items"}),
     ({"scope_items": []}, {"scope_items"}),
@@ -80,16 +81,19 @@ def _apply_body(provider, commission, enterprise, **changes):
     ({"purpose": "   "}, {"purpose"}),
     ({"purpose": ""}, {"purpose"}),
     ({"unexpected": 1}, {"unexpected"}),
-])
-def test_application_breaking_a_rule_is_422_and_stores_nothing(world, parties, changes, fields):
+]
+
+
+def test_application_breaking_a_rule_is_422_and_stores_nothing(world, parties, subtests):
     agency, provider, enterprise, commission = parties
     before = world.snapshot()
 
-    response = world.client.post("/api/v1/codes", headers=provider.headers,
-                                 json=_apply_body(provider, commission, enterprise, **changes))
-
-    assert_error(response, 422, fields)
-    assert world.snapshot() == before
+    for changes, fields in APPLICATION_RULES:
+        with subtests.test(changes=changes):
+            response = world.client.post("/api/v1/codes", headers=provider.headers,
+                                         json=_apply_body(provider, commission, enterprise, **changes))
+            assert_error(response, 422, fields)
+            assert world.snapshot() == before
 
 
 def test_application_missing_fields_names_each_one(world, parties):
@@ -152,16 +156,16 @@ def test_application_naming_every_broken_rule_at_once(world, parties):
     assert_error(response, 422, {"scope_items", "valid_until", "staff_ids"})
 
 
-@pytest.mark.parametrize("role", ["agency", "enterprise", "admin"])
-def test_only_providers_apply(world, parties, role):
+def test_only_providers_apply(world, parties, subtests):
     agency, provider, enterprise, commission = parties
-    headers = {"agency": agency.headers, "enterprise": enterprise.headers, "admin": world.admin}[role]
     before = world.snapshot()
 
-    response = world.client.post("/api/v1/codes", headers=headers, json=_apply_body(provider, commission, enterprise))
-
-    assert_error(response, 403)
-    assert world.snapshot() == before
+    for role, headers in (("agency", agency.headers), ("enterprise", enterprise.headers), ("admin", world.admin)):
+        with subtests.test(role=role):
+            response = world.client.post("/api/v1/codes", headers=headers,
+                                         json=_apply_body(provider, commission, enterprise))
+            assert_error(response, 403)
+            assert world.snapshot() == before
 
 
 def test_application_without_sign_in_is_401(world, parties):
@@ -175,16 +179,15 @@ def test_application_without_sign_in_is_401(world, parties):
     assert world.snapshot() == before
 
 
-@pytest.mark.parametrize("state", ["suspended", "exited"])
-def test_suspended_or_exited_provider_cannot_apply(world, parties, state):
+def test_suspended_or_exited_provider_cannot_apply(world, parties, subtests):
     agency, provider, enterprise, commission = parties
-    world.set_standing(agency, provider, state)
-    before = world.snapshot()
 
-    response = world.apply(provider, commission, enterprise)
-
-    assert_error(response, 409)
-    assert world.snapshot() == before
+    for state in ("suspended", "exited"):
+        with subtests.test(state=state):
+            world.set_standing(agency, provider, state)
+            before = world.snapshot()
+            assert_error(world.apply(provider, commission, enterprise), 409)
+            assert world.snapshot() == before
 
 
 def test_warned_provider_still_applies(world, parties):
@@ -310,24 +313,28 @@ def test_revoking_a_pending_code_is_409(world, parties):
     assert world.snapshot() == before
 
 
-@pytest.mark.parametrize("first, second", [
+WRONG_STATE_DECISIONS = [
     (("reject", {"reason": "资料不全"}), ("approve", None)),
     (("reject", {"reason": "资料不全"}), ("reject", {"reason": "再次驳回"})),
     (("reject", {"reason": "资料不全"}), ("revoke", {"reason": "撤销"})),
     (("approve", None), ("reject", {"reason": "驳回"})),
     (("revoke", {"reason": "企业申请取消"}), ("revoke", {"reason": "再撤一次"})),
     (("revoke", {"reason": "企业申请取消"}), ("approve", None)),
-])
-def test_decision_in_the_wrong_state_is_409(world, parties, first, second):
-    agency, provider, enterprise, commission = parties
-    code = world.code(agency, provider, enterprise, commission=commission, approve=first[0] == "revoke")
-    action, body = first
-    assert _post(world.client, f"/api/v1/codes/{code['id']}/{action}", agency.headers, body).status_code == 200
-    before = world.snapshot()
+]
 
-    action, body = second
-    assert_error(_post(world.client, f"/api/v1/codes/{code['id']}/{action}", agency.headers, body), 409)
-    assert world.snapshot() == before
+
+def test_decision_in_the_wrong_state_is_409(world, parties, subtests):
+    agency, provider, enterprise, commission = parties
+
+    for first, second in WRONG_STATE_DECISIONS:
+        with subtests.test(first=first[0], then=second[0]):
+            code = world.code(agency, provider, enterprise, commission=commission, approve=first[0] == "revoke")
+            action, body = first
+            assert _post(world.client, f"/api/v1/codes/{code['id']}/{action}", agency.headers, body).status_code == 200
+            before = world.snapshot()
+            action, body = second
+            assert_error(_post(world.client, f"/api/v1/codes/{code['id']}/{action}", agency.headers, body), 409)
+            assert world.snapshot() == before
 
 
 def test_approving_a_code_whose_window_has_passed_is_409(world, parties):
@@ -340,13 +347,16 @@ def test_approving_a_code_whose_window_has_passed_is_409(world, parties):
     assert world.client.get(f"/api/v1/codes/{code['id']}", headers=agency.headers).get_json()["status"] == "pending"
 
 
-@pytest.mark.parametrize("state", ["suspended", "exited"])
-def test_approving_a_code_of_a_blocked_provider_is_409(world, parties, state):
+def test_approving_a_code_of_a_blocked_provider_is_409(world, parties, subtests):
     agency, provider, enterprise, commission = parties
     code = world.code(agency, provider, enterprise, commission=commission, approve=False)
-    world.set_standing(agency, provider, state)
 
-    assert_error(world.client.post(f"/api/v1/codes/{code['id']}/approve", headers=agency.headers), 409)
+    for state in ("suspended", "exited"):
+        with subtests.test(state=state):
+            world.set_standing(agency, provider, state)
+            assert_error(world.client.post(f"/api/v1/codes/{code['id']}/approve", headers=agency.headers), 409)
+            status = world.client.get(f"/api/v1/codes/{code['id']}", headers=agency.headers).get_json()["status"]
+            assert status == "pending"
 
 
 def test_agency_rejects_with_a_reason(world, parties):
@@ -373,38 +383,48 @@ def test_agency_revokes_an_active_code_and_its_url_disappears(world, parties):
     assert (body["status"], body["decision_reason"], body["url"]) == ("revoked", "企业申请取消", None)
 
 
-@pytest.mark.parametrize("action, body, fields", [
+MISSING_REASONS = [
     ("reject", {}, {"reason"}),
     ("reject", {"reason": ""}, {"reason"}),
     ("reject", {"reason": "   "}, {"reason"}),
     ("reject", {"reason": "长" * 501}, {"reason"}),
     ("revoke", {}, {"reason"}),
     ("revoke", {"reason": "  "}, {"reason"}),
-])
-def test_decision_without_a_reason_is_422(world, parties, action, body, fields):
+]
+
+
+def test_decision_without_a_reason_is_422(world, parties, subtests):
     agency, provider, enterprise, commission = parties
-    code = world.code(agency, provider, enterprise, commission=commission, approve=action == "revoke")
+    pending = world.code(agency, provider, enterprise, commission=commission, approve=False)
+    active = world.code(agency, provider, enterprise, commission=commission)
     before = world.snapshot()
 
-    assert_error(world.client.post(f"/api/v1/codes/{code['id']}/{action}", json=body, headers=agency.headers),
-                 422, fields)
-    assert world.snapshot() == before
+    for action, body, fields in MISSING_REASONS:
+        with subtests.test(action=action, body=body):
+            code = active if action == "revoke" else pending
+            assert_error(world.client.post(f"/api/v1/codes/{code['id']}/{action}", json=body,
+                                           headers=agency.headers), 422, fields)
+            assert world.snapshot() == before
 
 
-@pytest.mark.parametrize("action", ["approve", "reject", "revoke"])
-def test_only_the_commissioning_agency_decides(world, parties, action):
+def test_only_the_commissioning_agency_decides(world, parties, subtests):
     agency, provider, enterprise, commission = parties
-    code = world.code(agency, provider, enterprise, commission=commission, approve=action == "revoke")
+    pending = world.code(agency, provider, enterprise, commission=commission, approve=False)
+    active = world.code(agency, provider, enterprise, commission=commission)
     other = world.agency("海宁市市场监督管理局", "0573-87033456")
-    body = None if action == "approve" else {"reason": "理由"}
     before = world.snapshot()
 
-    assert_error(_post(world.client, f"/api/v1/codes/{code['id']}/{action}", other.headers, body), 404)
-    assert_error(_post(world.client, f"/api/v1/codes/{code['id']}/{action}", provider.headers, body), 403)
-    assert_error(_post(world.client, f"/api/v1/codes/{code['id']}/{action}", enterprise.headers, body), 403)
-    assert_error(_post(world.client, f"/api/v1/codes/{code['id']}/{action}", {}, body), 401)
-    assert_error(_post(world.client, f"/api/v1/codes/999999/{action}", agency.headers, body), 404)
-    assert world.snapshot() == before
+    for action in ("approve", "reject", "revoke"):
+        with subtests.test(action=action):
+            code = active if action == "revoke" else pending
+            body = None if action == "approve" else {"reason": "理由"}
+            path = f"/api/v1/codes/{code['id']}/{action}"
+            assert_error(_post(world.client, path, other.headers, body), 404)
+            assert_error(_post(world.client, path, provider.headers, body), 403)
+            assert_error(_post(world.client, path, enterprise.headers, body), 403)
+            assert_error(_post(world.client, path, {}, body), 401)
+            assert_error(_post(world.client, f"/api/v1/codes/999999/{action}", agency.headers, body), 404)
+            assert world.snapshot() == before
 
 
 # ---- reissue --------------------------------------------------------------------------------
@@ -489,24 +509,30 @@ def test_qr_svg_is_served_and_decodes_too(world, parties):
     assert [result.text for result in decode_qr(rasterise_qr_svg(response.data))] == [code["url"]]
 
 
-@pytest.mark.parametrize("fmt", ["png", "svg"])
-def test_qr_is_cached_with_an_etag(world, parties, fmt):
+def test_qr_is_cached_with_an_etag(world, parties, subtests):
     agency, provider, enterprise, commission = parties
     code = world.code(agency, provider, enterprise, commission=commission)
-    path = f"/api/v1/codes/{code['id']}/qr.{fmt}"
 
-    first = world.client.get(path, headers=provider.headers)
-    second = world.client.get(path, headers=agency.headers)
-    cached = world.client.get(path, headers={**provider.headers, "If-None-Match": first.headers["ETag"]})
-    stale = world.client.get(path, headers={**provider.headers, "If-None-Match": '"something-else"'})
+    for fmt in ("png", "svg"):
+        with subtests.test(fmt=fmt):
+            path = f"/api/v1/codes/{code['id']}/qr.{fmt}"
+            first = world.client.get(path, headers=provider.headers)
+            second = world.client.get(path, headers=agency.headers)
+            cached = world.client.get(path, headers={**provider.headers, "If-None-Match": first.headers["ETag"]})
+            stale = world.client.get(path, headers={**provider.headers, "If-None-Match": '"something-else"'})
 
-    assert first.headers["ETag"] and first.headers["ETag"] == second.headers["ETag"]
-    assert "max-age=31536000" in first.headers["Cache-Control"]
-    assert second.data == first.data
-    assert cached.status_code == 304
-    assert cached.data == b""
-    assert cached.headers["ETag"] == first.headers["ETag"]
-    assert stale.status_code == 200 and stale.data == first.data
+            assert first.headers["ETag"] and first.headers["ETag"] == second.headers["ETag"]
+            # The plain address serves the next version after a reissue: revalidate, don't keep.
+            assert first.headers["Cache-Control"] == "private, no-cache"
+            pinned = world.client.get(code[f"qr_{fmt}"], headers=provider.headers)
+            assert code[f"qr_{fmt}"] == f"{path}?v={fingerprint(code['url'])}"
+            assert pinned.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+            assert pinned.data == first.data
+            assert second.data == first.data
+            assert cached.status_code == 304
+            assert cached.data == b""
+            assert cached.headers["ETag"] == first.headers["ETag"]
+            assert stale.status_code == 200 and stale.data == first.data
 
 
 def test_png_and_svg_have_different_etags_and_a_reissue_changes_both(world, parties):

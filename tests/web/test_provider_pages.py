@@ -9,6 +9,7 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import func, select
 
+from server.domain.qr import fingerprint
 from server.domain.exit_rules import update_rules
 from server.extensions import db
 from server.models import ServiceCode, Standing, User, Visit
@@ -254,7 +255,7 @@ def test_show_page_of_an_active_code_has_a_qr_that_decodes_to_the_codes_url(clie
     assert "海宁兴隆恒远皮革有限公司" in html and "2026-12-01 至 2026-12-31" in html and "杨明超、罗芳" in html
     assert "请企业用手机扫一扫" in html
     src = QR_IMG.search(html).group(1)
-    assert src == f"/provider/codes/{code['id']}/qr.png?v=1"
+    assert src == f"/provider/codes/{code['id']}/qr.png?v={fingerprint(code['url'])}"
     image = client.get(src)
     assert image.status_code == 200 and image.mimetype == "image/png"
     assert decode_qr(image.data) == code["url"]
@@ -281,9 +282,9 @@ def test_reissue_moves_the_show_page_to_the_new_qr_and_supersedes_the_old(client
     assert response.status_code == 302 and response.headers["Location"] == detail
     assert "已重新签发（第 2 版）" in client.get(detail).get_data(as_text=True)
     src = QR_IMG.search(client.get(f"{detail}/show").get_data(as_text=True)).group(1)
-    assert src.endswith("?v=2")
     new_url = decode_qr(client.get(src).data)
     assert new_url != code["url"]
+    assert src.endswith(f"?v={fingerprint(new_url)}") and fingerprint(new_url) != fingerprint(code["url"])
     assert world.verify(code["url"])["reason"] == "superseded"
     assert world.verify(new_url)["reason"] == "ok"
 
@@ -361,7 +362,7 @@ def test_card_has_qr_code_service_information_and_the_enterprises_rights(client,
     world, agency, provider, enterprise, commission = scene
     code = world.code(agency, provider, enterprise, commission)
     html = client.get(f"/provider/codes/{code['id']}/card").get_data(as_text=True)
-    assert f'<img src="/provider/codes/{code["id"]}/qr.svg?v=1"' in html
+    assert f'<img src="/provider/codes/{code["id"]}/qr.svg?v={fingerprint(code["url"])}"' in html
     assert f'<div class="human">{code["human_code"]}</div>' in html
     for text in ("浙江安远安全技术咨询有限公司", "海宁兴隆恒远皮革有限公司", "安全隐患排查、安全培训",
                  "2026-12-01 至 2026-12-31", "杨明超（安全评价师）、罗芳（工程师）", "海宁市应急管理局"):
