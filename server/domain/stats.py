@@ -18,12 +18,11 @@ def satisfaction(actor, date_from, date_to):
     """Codes issued, ratings and 满意率 for ``[date_from, date_to]`` (Asia/Shanghai days).
 
     An agency sees the providers it commissioned; an admin sees every agency. Raises Forbidden for
-    other roles, Invalid when the period runs backwards.
+    other roles, Invalid for a period that breaks :func:`check_period`.
     """
     if actor.role not in ("agency", "admin"):
         raise Forbidden("只有委托单位和平台管理员可以查看满意率统计")
-    if date_from > date_to:
-        raise Invalid({"to": ["结束日期不能早于开始日期"]})
+    check_period(date_from, date_to)
     start, end = start_of_day(date_from), end_of_day(date_to)
     agency_id = actor.org_id if actor.role == "agency" else None
 

@@ -140,20 +140,28 @@ def test_ratings_outside_the_period_are_not_counted(world, county):
     assert (body["ratings"], body["codes_issued"], body["satisfaction_rate"], body["by_provider"]) == (0, 0, None, [])
 
 
-@pytest.mark.parametrize("query, fields", [
-    ("from=2026-13-01&to=2026-12-31", {"from"}),
-    ("from=2026-12-01&to=yesterday", {"to"}),
-    ("from=2026-12-31&to=2026-12-01", {"to"}),
-])
-def test_bad_period_is_422(world, query, fields):
+def test_bad_period_is_422(world, subtests):
     agency = world.agency()
 
-    assert_error(world.client.get(f"/api/v1/stats/satisfaction?{query}", headers=agency.headers), 422, fields)
+    for query, fields in (("from=2026-13-01&to=2026-12-31", {"from"}), ("from=2026-12-01&to=yesterday", {"to"}),
+                          ("from=2026-12-31&to=2026-12-01", {"to"})):
+        with subtests.test(query=query):
+            assert_error(world.client.get(f"/api/v1/stats/satisfaction?{query}", headers=agency.headers), 422, fields)
 
 
-@pytest.mark.parametrize("role", ["provider", "enterprise"])
-def test_providers_and_enterprises_see_no_statistics(world, role):
-    org = world.provider() if role == "provider" else world.enterprise()
-
-    assert_error(world.client.get(DECEMBER, headers=org.headers), 403)
+def test_providers_and_enterprises_see_no_statistics(world):
+    assert_error(world.client.get(DECEMBER, headers=world.provider().headers), 403)
+    assert_error(world.client.get(DECEMBER, headers=world.enterprise().headers), 403)
     assert_error(world.client.get(DECEMBER), 401)
+
+
+@pytest.mark.parametrize("query, field", [
+    ("from=0001-01-01&to=2026-12-31", "from"),
+    ("from=2026-01-01&to=9999-12-31", "to"),
+    ("from=2010-01-01&to=2026-12-31", "from"),
+])
+def test_satisfaction_refuses_periods_out_of_range_with_422(world, query, field):
+    agency = world.agency()
+    response = world.client.get(f"/api/v1/stats/satisfaction?{query}", headers=agency.headers)
+    body = response.get_json()
+    assert response.status_code == 422 and body["code"] == 422 and field in body["errors"]
