@@ -97,6 +97,9 @@ def app(_migrated):
     clock.set_now(None)
     with app.app_context():
         db.session.remove()
+        # Every test builds its own app and so its own engine: close its pooled connections, or a
+        # PostgreSQL run runs out of connections ("too many clients") after about a hundred tests.
+        db.engine.dispose()
 
 
 @pytest.fixture
