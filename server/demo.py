@@ -25,7 +25,7 @@ from werkzeug.security import check_password_hash
 
 from . import clock
 from .domain import catalog, issuing, orgs, rating, verifying, visits
-from .domain.errors import DomainError
+from .domain.errors import Conflict, DomainError
 from .extensions import db
 from .models import Organisation, ServiceCode, Standing, User, Visit
 
@@ -95,6 +95,18 @@ def _load(name):
 
 
 @dataclass
+class Story:
+    """One provider's commission under one agency and the codes made under it."""
+
+    provider: dict
+    agency: User
+    targets: list
+    commission: object = None
+    code_a: ServiceCode = None
+    code_b: ServiceCode = None
+
+
+@dataclass
 class Login:
     username: str
     role: str
@@ -140,8 +152,13 @@ class DemoCounty:
         self.users[username] = orgs.create_user(actor, username, DEMO_PASSWORD, role, org)
 
     def organisations(self):
-        existing = db.session.scalar(select(User).where(User.username == ADMIN_USERNAME))
-        admin = existing or orgs.create_admin(ADMIN_USERNAME, DEMO_PASSWORD)
+        """Catalogue, organisations, logins and staff, registered 90 days ago."""
+        self.at(90, 9)
+        admin = db.session.scalar(select(User).where(User.username == ADMIN_USERNAME))
+        if admin is None:
+            admin = orgs.create_admin(ADMIN_USERNAME, DEMO_PASSWORD)
+        elif admin.role != "admin":
+            raise Conflict(f"用户名 {ADMIN_USERNAME} 已被一个非管理员账号占用")
         for entry in _load("service_catalog"):
             catalog.upsert_category(entry["category"], entry["kind"], entry["items"])
         for entry in self.agencies:
@@ -149,7 +166,8 @@ class DemoCounty:
             self._login(admin, entry["key"], "agency", org)
         for index, entry in enumerate(self.providers, start=1):
             org = orgs.create_org(admin, "provider", entry["uscc"], entry["name"], provider_phone(entry["uscc"]))
-            self._login(admin, f"p{index}", "provider", org)
+            entry["username"] = f"p{index}"
+            self._login(admin, entry["username"], "provider", org)
             entry["staff_ids"] = [orgs.add_staff(self.users[f"p{index}"], person["name"], person["phone"],
                                                  person.get("title")).id for person in entry["staff"]]
         for index, entry in enumerate(self.enterprises, start=1):
@@ -165,133 +183,130 @@ class DemoCounty:
         industries = CATEGORY_INDUSTRIES.get(category, ())
         return [entry for entry in self.enterprises if entry["industry"] in industries] or self.enterprises
 
-    def apply(self, provider, commission, enterprise, valid_from, valid_until, scope_count=2, staff_count=2):
+    def apply(self, story, enterprise, valid_from, valid_until, scope_count=2, staff_count=2):
+        commission, provider = story.commission, story.provider
         return issuing.apply_for_code(
             self.users[provider["username"]], commission.id, enterprise["uscc"],
             commission.scope_items[:scope_count], valid_from, valid_until,
             provider["staff_ids"][:staff_count], PURPOSES.get(commission.category, commission.category + "服务"))
 
-    def scan(self, url, username=None):
+    def scan(self, url, username=None, expect=None):
+        """Scan ``url`` as ``username`` (None: anonymously); ``expect`` checks the verdict's reason."""
         user = self.users.get(username)
         scanner = verifying.Scanner(user.id, user.role, user.org_id) if user else verifying.Scanner()
-        return verifying.verify_scan(
+        verdict = verifying.verify_scan(
             url, scanner, keys=self.config["SECRET_KEYS"], public_base_url=self.config["PUBLIC_BASE_URL"],
             tolerance_seconds=self.config["VALIDITY_TOLERANCE_SECONDS"],
             dynamic_lifetime=self.config["DYNAMIC_CODE_LIFETIME"])
+        if expect is not None and verdict.reason != expect:
+            raise RuntimeError(f"demo scan of {url} answered {verdict.reason}, expected {expect}")
+        return verdict
 
     def url(self, code):
         return issuing.code_url(code, self.config["SECRET_KEYS"], self.config["PUBLIC_BASE_URL"])
 
-    def finished_visit(self, provider, enterprise, code, days_ago, rate=None):
+    def finished_visit(self, story, enterprise, code, days_ago, rate=None):
         """The enterprise scans at 09:30, the provider finishes at 11:45, the rating comes the next
         afternoon (``days_ago`` ≥ 2, so that all of it lies in the past)."""
         self.at(days_ago, 9, 30)
-        verdict = self.scan(self.url(code), enterprise["username"])
-        if verdict.reason != "ok":
-            raise RuntimeError(f"demo scan of code {code.id} answered {verdict.reason}")
+        visit_id = self.scan(self.url(code), enterprise["username"], expect="ok").visit_id
         self.at(days_ago, 11, 45)
         summary = f"完成{'、'.join(code.scope_items)}，发现问题已当场告知企业负责人并留存记录"
-        visits.complete_visit(self.users[provider["username"]], verdict.visit_id, summary)
+        visits.complete_visit(self.users[story.provider["username"]], visit_id, summary)
         if rate is not None:
             self.at(days_ago - 1, 16)
             level, flags, comment = rate
-            rating.rate_visit(self.users[enterprise["username"]], verdict.visit_id, level, flags, comment)
-        return verdict.visit_id
+            rating.rate_visit(self.users[enterprise["username"]], visit_id, level, flags, comment)
+        return visit_id
 
     def commission_story(self, index, provider):
         """Three codes for every provider (active with visits, active and unused, pending), plus one
-        special case for some: rejected, revoked, expired, checked out, reissued, open, bad review."""
+        special case for some: rejected, revoked, expired, checked out, reissued, open visit."""
         category = provider["category"]
         agency_key, town = TOWN_COMMISSIONS.get(provider["name"], (CATEGORY_AGENCY.get(category, "yjj"), None))
-        agency_user = self.users[agency_key]
         served = self._enterprises_for(category, town)
         # Spread providers of the same category over different enterprises.
         shift = index % len(served)
-        targets = (served[shift:] + served[:shift])[:4]
+        story = Story(provider, self.users[agency_key], (served[shift:] + served[:shift])[:4])
         self.at(60, 10)
-        commission = issuing.create_commission(
-            agency_user, provider["uscc"], category, list(self.catalogue[category]),
+        story.commission = issuing.create_commission(
+            story.agency, provider["uscc"], category, list(self.catalogue[category]),
             self.day(-90), self.day(275), enterprise_usccs=[entry["uscc"] for entry in served] if town else None)
 
-        # A: active since a month, two finished visits (the second left unrated by some).
+        # A: active for a month, two finished visits (the second one's rating varies).
         self.at(35)
-        code_a = self.apply(provider, commission, targets[0], self.day(-34), self.day(25))
+        story.code_a = self.apply(story, story.targets[0], self.day(-34), self.day(25))
         self.at(34, 10)
-        issuing.approve_code(agency_user, code_a.id)
-        self.finished_visit(provider, targets[0], code_a, 30, rate=self._next_rating())
+        issuing.approve_code(story.agency, story.code_a.id)
+        self.finished_visit(story, story.targets[0], story.code_a, 30, rate=self._next_rating())
         if index == BAD_REVIEW_PROVIDER:
             second = BAD_REVIEW
         else:
             second = None if index in UNRATED_PROVIDERS else self._next_rating()
-        self.finished_visit(provider, targets[0], code_a, 12, rate=second)
+        self.finished_visit(story, story.targets[0], story.code_a, 12, rate=second)
 
         # B: approved two days ago, not used yet.
         self.at(3)
-        code_b = self.apply(provider, commission, targets[1], self.day(-2), self.day(28), staff_count=1)
+        story.code_b = self.apply(story, story.targets[1], self.day(-2), self.day(28), staff_count=1)
         self.at(2, 10)
-        issuing.approve_code(agency_user, code_b.id)
+        issuing.approve_code(story.agency, story.code_b.id)
 
         # C: applied for today, waiting for the agency.
         self.at(0, 1)
-        self.apply(provider, commission, targets[2], self.day(1), self.day(14))
+        self.apply(story, story.targets[2], self.day(1), self.day(14))
 
-        special = getattr(self, f"_special_{index}", None)
+        special = {0: self.rejected_code, 1: self.revoked_code, 2: self.expired_code,
+                   3: self.checked_out_visit, 4: self.reissued_code, 5: self.open_visit}.get(index)
         if special is not None:
-            special(provider, commission, agency_user, targets)
+            special(story)
 
-    def _special_0(self, provider, commission, agency_user, targets):
+    def rejected_code(self, story):
         """Rejected: the agency refuses an application with a reason."""
         self.at(6)
-        code = self.apply(provider, commission, targets[3], self.day(-4), self.day(20), scope_count=4)
+        code = self.apply(story, story.targets[3], self.day(-4), self.day(20), scope_count=4)
         self.at(5, 10)
-        issuing.reject_code(agency_user, code.id, "申请的服务事项超出企业实际需求，请按排查计划调整后重新申请")
+        issuing.reject_code(story.agency, code.id, "申请的服务事项超出企业实际需求，请按排查计划调整后重新申请")
 
-    def _special_1(self, provider, commission, agency_user, targets):
+    def revoked_code(self, story):
         """Revoked: used once, then withdrawn; an anonymous scan afterwards is refused."""
         self.at(20)
-        code = self.apply(provider, commission, targets[3], self.day(-19), self.day(40))
+        code = self.apply(story, story.targets[3], self.day(-19), self.day(40))
         self.at(19, 10)
-        issuing.approve_code(agency_user, code.id)
-        self.finished_visit(provider, targets[3], code, 15, rate=self._next_rating())
+        issuing.approve_code(story.agency, code.id)
+        self.finished_visit(story, story.targets[3], code, 15, rate=self._next_rating())
         self.at(3, 15)
-        issuing.revoke_code(agency_user, code.id, "企业已自行委托检测，本次服务取消")
+        issuing.revoke_code(story.agency, code.id, "企业已自行委托检测，本次服务取消")
         self.at(2, 9)
-        self.scan(self.url(code))
+        self.scan(self.url(code), expect="revoked")
 
-    def _special_2(self, provider, commission, agency_user, targets):
+    def expired_code(self, story):
         """Expired: an approved code whose window ended two days ago."""
         self.at(40)
-        code = self.apply(provider, commission, targets[3], self.day(-40), self.day(-2))
+        code = self.apply(story, story.targets[3], self.day(-40), self.day(-2))
         self.at(39, 10)
-        issuing.approve_code(agency_user, code.id)
-        self.finished_visit(provider, targets[3], code, 25, rate=self._next_rating())
+        issuing.approve_code(story.agency, code.id)
+        self.finished_visit(story, story.targets[3], code, 25, rate=self._next_rating())
 
-    def _special_3(self, provider, commission, agency_user, targets):
+    def checked_out_visit(self, story):
         """Checked out: a visit this morning that the enterprise closed itself."""
-        code = db.session.scalar(select(ServiceCode).where(
-            ServiceCode.commission_id == commission.id, ServiceCode.status == "active").order_by(ServiceCode.id))
+        enterprise = story.targets[0]["username"]
         self.at(0, 3)
-        verdict = self.scan(self.url(code), targets[0]["username"])
+        visit_id = self.scan(self.url(story.code_a), enterprise, expect="ok").visit_id
         self.at(0, 1, 30)
-        visits.check_out_visit(self.users[targets[0]["username"]], verdict.visit_id)
+        visits.check_out_visit(self.users[enterprise], visit_id)
 
-    def _special_4(self, provider, commission, agency_user, targets):
+    def reissued_code(self, story):
         """Reissued: the provider reissues a code; the old QR now reads ``superseded``."""
-        code = db.session.scalar(select(ServiceCode).where(
-            ServiceCode.commission_id == commission.id, ServiceCode.status == "active")
-            .order_by(ServiceCode.id.desc()))
-        old_url = self.url(code)
+        old_url = self.url(story.code_b)
         self.at(1, 11)
-        issuing.reissue_code(self.users[provider["username"]], code.id)
+        issuing.reissue_code(self.users[story.provider["username"]], story.code_b.id)
         self.at(0, 0, 30)
-        self.scan(old_url, targets[1]["username"])
+        self.scan(old_url, story.targets[1]["username"], expect="superseded")
 
-    def _special_5(self, provider, commission, agency_user, targets):
+    def open_visit(self, story):
         """Open: the provider is at the enterprise right now."""
-        code = db.session.scalar(select(ServiceCode).where(
-            ServiceCode.commission_id == commission.id, ServiceCode.status == "active").order_by(ServiceCode.id))
         self.at(0, 2)
-        self.scan(self.url(code), targets[0]["username"])
+        self.scan(self.url(story.code_a), story.targets[0]["username"], expect="ok")
 
     def _next_rating(self):
         level, comment = GOOD_RATINGS[self._rating_index % len(GOOD_RATINGS)]
@@ -302,7 +317,6 @@ class DemoCounty:
         self.organisations()
         self.catalogue = {category.name: category.items for category in catalog.categories()}
         for index, provider in enumerate(self.providers):
-            provider["username"] = f"p{index + 1}"
             self.commission_story(index, provider)
 
 
@@ -387,6 +401,9 @@ def seed_demo_command():
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(f"演示数据载入失败：{error.message} {error.errors or ''}".strip())
+    except Exception:
+        db.session.rollback()
+        raise
     finally:
         clock.set_now(frozen)
     db.session.commit()

@@ -66,3 +66,16 @@ def test_create_admin_refuses_a_username_that_is_taken(app, runner, client):
     assert count(app, User, User.username == "zhao.admin") == 1
     assert sign_in(client, "zhao.admin", "first-password-1").status_code == 200
     assert sign_in(client, "zhao.admin", "second-password-2").status_code == 401
+
+
+def test_seed_demo_keeps_an_admin_created_before_with_its_own_password(app, runner, client):
+    assert create_admin(app, runner, "--username", "admin", "--password", "site-admin-pass-1").exit_code == 0
+
+    result = runner.invoke(args=["seed-demo"])
+
+    assert result.exit_code == 0, result.output
+    assert "此前已存在，密码不是演示密码" in result.output
+    assert count(app, User, User.role == "admin") == 1
+    assert sign_in(client, "admin", "site-admin-pass-1").status_code == 200
+    assert sign_in(client, "admin", "demo1234").status_code == 401
+    assert sign_in(client, "yjj", "demo1234").status_code == 200

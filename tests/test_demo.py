@@ -13,7 +13,7 @@ from server import clock
 from server.demo import DEMO_PASSWORD, agency_phone, agency_uscc
 from server.domain.issuing import effective_status
 from server.extensions import db
-from server.models import Organisation, Rating, Scan, ServiceCode, User, Visit
+from server.models import AuditEntry, Organisation, Rating, Scan, ServiceCode, User, Visit
 from tests.conftest import BASE_URL, NOW, empty_all_tables, make_app
 
 URL_LINE = re.compile(r"^\s*URL: (\S+)$", re.MULTILINE)
@@ -32,6 +32,7 @@ def demo(_migrated):
     clock.set_now(None)
     with app.app_context():
         db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -94,6 +95,18 @@ def test_seed_demo_twice_changes_nothing(demo):
     assert clock.now() == NOW
 
 
+def test_seed_demo_leaves_an_intact_audit_trail(demo_app):
+    result = demo_app.test_cli_runner().invoke(args=["audit", "verify"])
+
+    assert result.exit_code == 0, result.output
+    assert "审计链完整" in result.output
+    with demo_app.app_context():
+        entries = db.session.scalar(select(func.count()).select_from(AuditEntry))
+        organisations = db.session.scalar(select(func.count()).select_from(Organisation))
+    # At least one entry per organisation, account, code decision, visit and rating.
+    assert entries > 2 * organisations
+
+
 def test_seed_demo_makes_codes_in_every_state(demo_app):
     with demo_app.app_context():
         codes = db.session.scalars(select(ServiceCode)).all()
@@ -154,6 +167,8 @@ def test_seed_demo_refuses_to_run_in_production(demo):
     assert result.exit_code == 1
     assert "APP_ENV=production" in result.output
     assert row_counts(app) == before
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_agency_usccs_are_stable_valid_codes_of_government_organs():
