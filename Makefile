@@ -2,6 +2,7 @@
 #
 #   make demo   virtualenv, database migrations, demo data, then serve on http://127.0.0.1:5000
 #   make test   virtualenv, then the test suite (SQLite unless DATABASE_URL is set)
+#   make translations   extract the UI strings, update translations/en, compile (commit .po and .mo)
 #
 # Only Python 3.11+ and access to PyPI are needed; everything else goes into .venv.
 
@@ -19,13 +20,14 @@ PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-k verify -x"
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo test demo-reset
+.PHONY: help venv demo test demo-reset translations
 
 help:
 	@echo "make demo        install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test        install, run the test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make venv        (re)install .venv when requirements*.txt changed"
 	@echo "make demo-reset  delete the demo SQLite database under instance/"
+	@echo "make translations  extract UI strings, update translations/en, compile the .mo"
 
 venv: $(STAMP)
 
@@ -51,3 +53,10 @@ test: venv
 
 demo-reset:
 	rm -f instance/service_codes.sqlite3 instance/service_codes.sqlite3-wal instance/service_codes.sqlite3-shm
+
+# Chinese msgids from babel.cfg's sources -> messages.pot -> translations/en (new entries come empty,
+# never fuzzy) -> .mo. Translate the empty msgstr, run it again, commit the .po and the .mo.
+translations: venv
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project=service-codes -o messages.pot .
+	$(VENV)/bin/pybabel update -i messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d translations --statistics
