@@ -110,15 +110,23 @@ SEQUENCES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(SEQUENCES))
-def test_standing_after_each_rating(rater, name):
-    observed, expected = [], []
-    for day, level, flags, after in _expand(SEQUENCES[name]):
-        rater.rate(day, level, flags)
-        observed.append(rater.standing())
-        expected.append(after)
+def test_standing_after_each_rating(world, subtests):
+    agency, enterprise = world.agency(), world.enterprise()
+    # One provider per sequence, all made before the domain session opens its transaction.
+    providers = {name: world.provider(f"第三方机构（{name}）") for name in sorted(SEQUENCES)}
+    codes = {name: world.code(agency, provider, enterprise) for name, provider in providers.items()}
 
-    assert observed == expected
+    with world.app.app_context():
+        for name in sorted(SEQUENCES):
+            with subtests.test(sequence=name):
+                rater = Rater(codes[name], enterprise, agency.id, providers[name].id)
+                observed, expected = [], []
+                for day, level, flags, after in _expand(SEQUENCES[name]):
+                    rater.rate(day, level, flags)
+                    observed.append(rater.standing())
+                    expected.append(after)
+                assert observed == expected
+        db.session.rollback()
 
 
 def test_exit_by_bad_reviews_names_the_rule_and_the_ratings(rater):

@@ -19,7 +19,7 @@ def test_admin_registers_an_organisation(world):
                     "contact_phone": "0573-87990001"}
 
 
-@pytest.mark.parametrize("changes, fields", [
+INVALID_ORGS = [
     ({"uscc": BAD_USCC}, {"uscc"}),
     ({"uscc": GOOD_USCC[:17]}, {"uscc"}),
     ({"uscc": "ABCDEFGHIJKLMNOPQR"}, {"uscc"}),
@@ -28,14 +28,17 @@ def test_admin_registers_an_organisation(world):
     ({"name": ""}, {"name"}),
     ({"contact_phone": "call me"}, {"contact_phone"}),
     ({"uscc": None}, {"uscc"}),
-])
-def test_invalid_organisation_is_422_and_stores_nothing(world, changes, fields):
-    body = {"kind": "enterprise", "uscc": GOOD_USCC, "name": "海宁市金潮化纤有限公司"}
-    body.update(changes)
+]
+
+
+def test_invalid_organisation_is_422_and_stores_nothing(world, subtests):
     before = world.snapshot()
 
-    assert_error(world.client.post("/api/v1/admin/orgs", headers=world.admin, json=body), 422, fields)
-    assert world.snapshot() == before
+    for changes, fields in INVALID_ORGS:
+        with subtests.test(changes=changes):
+            body = {"kind": "enterprise", "uscc": GOOD_USCC, "name": "海宁市金潮化纤有限公司", **changes}
+            assert_error(world.client.post("/api/v1/admin/orgs", headers=world.admin, json=body), 422, fields)
+            assert world.snapshot() == before
 
 
 def test_registered_uscc_is_409_and_stores_nothing(world):
@@ -74,7 +77,7 @@ def test_admin_creates_an_account_without_echoing_the_password(world):
     assert (token.get_json()["role"], token.get_json()["org_id"]) == ("enterprise", enterprise.id)
 
 
-@pytest.mark.parametrize("changes, fields", [
+INVALID_ACCOUNTS = [
     ({"role": "provider"}, {"role"}),            # does not fit an enterprise
     ({"role": "admin"}, {"role"}),
     ({"role": "boss"}, {"role"}),
@@ -82,15 +85,19 @@ def test_admin_creates_an_account_without_echoing_the_password(world):
     ({"username": "a b"}, {"username"}),
     ({"org_uscc": BAD_USCC}, {"org_uscc"}),
     ({"org_uscc": GOOD_USCC}, {"org_uscc"}),     # valid, but no such organisation
-])
-def test_invalid_account_is_422_and_stores_nothing(world, changes, fields):
+]
+
+
+def test_invalid_account_is_422_and_stores_nothing(world, subtests):
     enterprise = world.enterprise()
-    body = {"username": "guard.zhang", "password": "gate-keeper-42", "role": "enterprise", "org_uscc": enterprise.uscc}
-    body.update(changes)
     before = world.snapshot()
 
-    assert_error(world.client.post("/api/v1/admin/users", headers=world.admin, json=body), 422, fields)
-    assert world.snapshot() == before
+    for changes, fields in INVALID_ACCOUNTS:
+        with subtests.test(changes=changes):
+            body = {"username": "guard.zhang", "password": "gate-keeper-42", "role": "enterprise",
+                    "org_uscc": enterprise.uscc, **changes}
+            assert_error(world.client.post("/api/v1/admin/users", headers=world.admin, json=body), 422, fields)
+            assert world.snapshot() == before
 
 
 def test_taken_username_is_409_and_stores_nothing(world):

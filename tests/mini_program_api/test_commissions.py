@@ -35,7 +35,7 @@ def test_agency_commissions_a_provider(world, parties):
     assert [item["id"] for item in listed] == [body["id"]]
 
 
-@pytest.mark.parametrize("changes, fields", [
+INVALID_COMMISSIONS = [
     ({"provider_uscc": "913304810000000028"}, {"provider_uscc"}),       # wrong check digit
     ({"provider_uscc": make_uscc("9", 999)}, {"provider_uscc"}),         # valid, unknown
     ({"category": "房屋装修"}, {"category"}),
@@ -46,15 +46,19 @@ def test_agency_commissions_a_provider(world, parties):
     ({"end_date": None}, {"end_date"}),
     ({"enterprise_usccs": ["913304810000000999"]}, {"enterprise_usccs"}),
     ({"visit_budget": 0}, {"visit_budget"}),
-])
-def test_invalid_commission_is_422_and_stores_nothing(world, parties, changes, fields):
+]
+
+
+def test_invalid_commission_is_422_and_stores_nothing(world, parties, subtests):
     agency, provider, _ = parties
     before = world.snapshot()
 
-    response = world.client.post("/api/v1/commissions", headers=agency.headers, json=_body(provider, **changes))
-
-    assert_error(response, 422, fields)
-    assert world.snapshot() == before
+    for changes, fields in INVALID_COMMISSIONS:
+        with subtests.test(changes=changes):
+            response = world.client.post("/api/v1/commissions", headers=agency.headers,
+                                         json=_body(provider, **changes))
+            assert_error(response, 422, fields)
+            assert world.snapshot() == before
 
 
 def test_commissioning_an_enterprise_as_provider_is_422(world, parties):
@@ -68,12 +72,12 @@ def test_commissioning_an_enterprise_as_provider_is_422(world, parties):
     assert world.snapshot() == before
 
 
-@pytest.mark.parametrize("role", ["provider", "enterprise", "admin"])
-def test_only_agencies_commission(world, parties, role):
+def test_only_agencies_commission(world, parties, subtests):
     agency, provider, enterprise = parties
-    headers = {"provider": provider.headers, "enterprise": enterprise.headers, "admin": world.admin}[role]
 
-    assert_error(world.client.post("/api/v1/commissions", headers=headers, json=_body(provider)), 403)
+    for role, headers in (("provider", provider.headers), ("enterprise", enterprise.headers), ("admin", world.admin)):
+        with subtests.test(role=role):
+            assert_error(world.client.post("/api/v1/commissions", headers=headers, json=_body(provider)), 403)
     assert_error(world.client.post("/api/v1/commissions", json=_body(provider)), 401)
     assert world.count(Commission) == 0
 

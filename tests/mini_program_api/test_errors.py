@@ -12,33 +12,35 @@ def test_wrong_method_is_json_405(world):
     assert_error(world.client.delete("/api/v1/verifications"), 405)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/verifications", "/api/v1/auth/token", "/api/v1/admin/orgs",
-                                  "/api/v1/codes", "/api/v1/commissions", "/api/v1/staff"])
-@pytest.mark.parametrize("data, content_type", [
+NOT_JSON = [
     ("token=abc", "application/x-www-form-urlencoded"),
     ("just text", "text/plain"),
     ('{"token": "abc"', "application/json"),
     ("null", "application/json"),
     (b"\xff\xfe\x00", "application/json"),
-])
-def test_a_body_that_is_not_json_is_400_everywhere(world, path, data, content_type):
+]
+
+
+def test_a_body_that_is_not_json_is_400_everywhere(world, subtests):
+    before = world.snapshot()
+    paths = ["/api/v1/verifications", "/api/v1/auth/token", "/api/v1/admin/orgs", "/api/v1/codes",
+             "/api/v1/commissions", "/api/v1/staff"]
+
+    for path, (data, content_type) in ((path, case) for path in paths for case in NOT_JSON):
+        with subtests.test(path=path, data=data, content_type=content_type):
+            response = world.client.post(path, data=data, content_type=content_type, headers=world.admin)
+            body = assert_error(response, 400)
+            assert "JSON" in body["message"]
+            assert world.snapshot() == before
+
+
+def test_json_that_is_not_an_object_is_422(world, subtests):
     before = world.snapshot()
 
-    response = world.client.post(path, data=data, content_type=content_type, headers=world.admin)
-
-    body = assert_error(response, 400)
-    assert "JSON" in body["message"]
-    assert world.snapshot() == before
-
-
-@pytest.mark.parametrize("payload", [[{"token": "abc"}], "abc", 42, True])
-def test_json_that_is_not_an_object_is_422(world, payload):
-    before = world.snapshot()
-
-    response = world.client.post("/api/v1/verifications", json=payload)
-
-    assert_error(response, 422, {"_schema"})
-    assert world.snapshot() == before
+    for payload in ([{"token": "abc"}], "abc", 42, True):
+        with subtests.test(payload=payload):
+            assert_error(world.client.post("/api/v1/verifications", json=payload), 422, {"_schema"})
+            assert world.snapshot() == before
 
 
 def test_oversized_body_is_413(world):

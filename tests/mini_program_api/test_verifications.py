@@ -144,16 +144,16 @@ def test_anonymous_scan_shows_authenticity_masked_and_opens_no_visit(world, part
     assert _scans(world)[0]["scanner_org_id"] is None
 
 
-@pytest.mark.parametrize("who", ["provider", "agency"])
-def test_scan_by_a_non_enterprise_account_is_masked_and_opens_no_visit(world, parties, who):
+def test_scan_by_a_non_enterprise_account_is_masked_and_opens_no_visit(world, parties, subtests):
     agency, provider, enterprise, commission = parties
     code = world.code(agency, provider, enterprise, commission=commission)
 
-    verdict = world.verify(code["url"], {"provider": provider.headers, "agency": agency.headers}[who])
-
-    assert (verdict["reason"], verdict["visit_id"], verdict["viewer"]) == ("ok", None, "other")
-    assert verdict["code"]["masked"] is True
-    assert world.count(Visit) == 0
+    for who, headers in (("provider", provider.headers), ("agency", agency.headers), ("admin", world.admin)):
+        with subtests.test(who=who):
+            verdict = world.verify(code["url"], headers)
+            assert (verdict["reason"], verdict["visit_id"], verdict["viewer"]) == ("ok", None, "other")
+            assert verdict["code"]["masked"] is True
+            assert world.count(Visit) == 0
 
 
 def test_scan_with_a_stale_sign_in_is_answered_as_anonymous(world, parties):
@@ -187,16 +187,20 @@ def test_scan_by_another_enterprise_is_wrong_enterprise(world, parties):
     assert world.count(Visit) == 0
 
 
-@pytest.mark.parametrize("raw", [
+NOT_OUR_CODES = [
     "hello", " ", "https://weixin.qq.com/r/abcdef", "WIFI:S:factory;T:WPA;P:secret;;",
     "https://evil.example.com/c/WzEsMSwxNzk4NzMyODAwXQ.axDNIA.AHDRqxrHDJ6Zp_5QHrVc84WJRkQ",
     f"{BASE_URL}/c/not.a.token",
-])
-def test_something_that_is_not_our_code_is_malformed(world, parties, raw):
-    verdict = world.verify(raw)
+]
 
-    assert (verdict["valid"], verdict["reason"], verdict["code"], verdict["visit_id"]) == (False, "malformed", None, None)
-    assert verdict["message"] == "这不是入企服务码，请核对来源"
+
+def test_something_that_is_not_our_code_is_malformed(world, parties, subtests):
+    for raw in NOT_OUR_CODES:
+        with subtests.test(raw=raw):
+            verdict = world.verify(raw)
+            assert (verdict["valid"], verdict["reason"], verdict["code"], verdict["visit_id"]) == (
+                False, "malformed", None, None)
+            assert verdict["message"] == "这不是入企服务码，请核对来源"
 
 
 def test_tampered_token_is_bad_signature(world, parties):
@@ -280,13 +284,14 @@ def test_code_of_an_exited_provider_is_provider_exited(world, parties):
     assert verdict["message"] == "该机构已被委托单位清退，不得入企"
 
 
-@pytest.mark.parametrize("state", ["warned", "suspended", "reinstated"])
-def test_approved_code_keeps_working_while_the_provider_is_not_exited(world, parties, state):
+def test_approved_code_keeps_working_while_the_provider_is_not_exited(world, parties, subtests):
     agency, provider, enterprise, commission = parties
     code = world.code(agency, provider, enterprise, commission=commission)
-    world.set_standing(agency, provider, state)
 
-    assert world.verify(code["url"], enterprise.headers)["reason"] == "ok"
+    for state in ("warned", "suspended", "reinstated"):
+        with subtests.test(state=state):
+            world.set_standing(agency, provider, state)
+            assert world.verify(code["url"], enterprise.headers)["reason"] == "ok"
 
 
 def test_exit_under_another_agency_does_not_touch_this_code(world, parties):
@@ -331,21 +336,25 @@ def test_after_its_last_day_the_code_is_expired(world, parties):
     assert verdict["message"] == WINDOW_MESSAGE
 
 
-@pytest.mark.parametrize("moment, reason", [
+WINDOW_MOMENTS = [
     ((2026, 12, 9, 23, 50), "not_yet_valid"),
     ((2026, 12, 9, 23, 57), "ok"),        # within the 5-minute tolerance for phone clocks
     ((2026, 12, 10, 0, 0), "ok"),
     ((2026, 12, 20, 23, 59), "ok"),       # valid_until includes that whole day in Asia/Shanghai
     ((2026, 12, 21, 0, 4), "ok"),
     ((2026, 12, 21, 0, 6), "expired"),
-])
-def test_validity_window_is_judged_in_shanghai_days_with_a_small_tolerance(world, parties, moment, reason):
+]
+
+
+def test_validity_window_is_judged_in_shanghai_days_with_a_small_tolerance(world, parties, subtests):
     agency, provider, enterprise, commission = parties
     code = world.code(agency, provider, enterprise, commission=commission,
                       valid_from=date(2026, 12, 10), valid_until=date(2026, 12, 20))
-    set_clock_shanghai(*moment)
 
-    assert world.verify(code["url"])["reason"] == reason
+    for moment, reason in WINDOW_MOMENTS:
+        with subtests.test(moment=moment):
+            set_clock_shanghai(*moment)
+            assert world.verify(code["url"])["reason"] == reason
 
 
 def test_dynamic_code_works_for_sixty_seconds_then_is_dynamic_expired(world, parties):

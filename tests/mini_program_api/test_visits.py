@@ -98,15 +98,16 @@ def test_closing_someone_elses_visit_is_404_and_the_wrong_role_403(world, partie
     assert world.snapshot() == before
 
 
-@pytest.mark.parametrize("body", [{}, {"summary": ""}, {"summary": "   "}, {"summary": "长" * 2001}])
-def test_completion_needs_a_summary(world, parties, open_visit, body):
+def test_completion_needs_a_summary(world, parties, open_visit, subtests):
     agency, provider, enterprise = parties
     _, visit_id = open_visit
     before = world.snapshot()
 
-    assert_error(world.client.post(f"/api/v1/visits/{visit_id}/complete", headers=provider.headers, json=body),
-                 422, {"summary"})
-    assert world.snapshot() == before
+    for body in ({}, {"summary": ""}, {"summary": "   "}, {"summary": "长" * 2001}):
+        with subtests.test(body=body):
+            assert_error(world.client.post(f"/api/v1/visits/{visit_id}/complete", headers=provider.headers,
+                                           json=body), 422, {"summary"})
+            assert world.snapshot() == before
 
 
 def test_visit_lists_are_scoped_and_the_provider_sees_no_ratings(world, parties, done_visit):
@@ -150,18 +151,22 @@ def test_enterprise_rates_its_completed_visit(world, parties, done_visit):
             agency.id, provider.id, enterprise.id, enterprise_user_id, False)
 
 
-@pytest.mark.parametrize("level, flags, bad", [
-    (5, [], False), (4, [], False), (3, [], False), (2, [], True), (1, [], True),
-    (5, ["forced_sales"], True), (4, ["out_of_scope", "no_show"], True), (3, ["misconduct"], True),
-])
-def test_a_bad_review_is_level_one_or_two_or_any_flag(world, parties, done_visit, level, flags, bad):
+def test_a_bad_review_is_level_one_or_two_or_any_flag(world, parties, subtests):
     agency, provider, enterprise = parties
-    _, visit_id = done_visit
+    code = world.code(agency, provider, enterprise)
+    # Two bad reviews at most under one agency, so that the provider never exits midway.
+    cases = [(5, [], False), (4, [], False), (3, [], False), (2, [], True), (1, [], True),
+             (5, ["forced_sales"], True), (4, ["out_of_scope", "no_show"], True), (3, ["misconduct"], True)]
 
-    response = world.rate(enterprise, visit_id, level, flags)
-
-    assert response.status_code == 201
-    assert (response.get_json()["bad_review"], response.get_json()["flags"]) == (bad, flags)
+    for index, (level, flags, bad) in enumerate(cases):
+        with subtests.test(level=level, flags=flags):
+            if index and index % 2 == 0:
+                agency = world.agency(f"委托单位{index}", "0573-87000000")
+                code = world.code(agency, provider, enterprise)
+            _, visit_id = world.completed_visit(agency, provider, enterprise, code)
+            response = world.rate(enterprise, visit_id, level, flags)
+            assert response.status_code == 201
+            assert (response.get_json()["bad_review"], response.get_json()["flags"]) == (bad, flags)
 
 
 def test_a_checked_out_visit_can_be_rated(world, parties, open_visit):
@@ -225,7 +230,7 @@ def test_only_the_visits_enterprise_rates(world, parties, done_visit):
     assert world.snapshot() == before
 
 
-@pytest.mark.parametrize("body, fields", [
+INVALID_RATINGS = [
     ({"level": 6}, {"level"}),
     ({"level": 0}, {"level"}),
     ({"level": -1}, {"level"}),
@@ -237,16 +242,19 @@ def test_only_the_visits_enterprise_rates(world, parties, done_visit):
     ({"level": 5, "flags": "forced_sales"}, {"flags"}),
     ({"level": 5, "comment": "长" * 1001}, {"comment"}),
     ({"level": 6, "flags": ["rude"]}, {"level", "flags"}),
-])
-def test_invalid_rating_is_422_and_stores_nothing(world, parties, done_visit, body, fields):
+]
+
+
+def test_invalid_rating_is_422_and_stores_nothing(world, parties, done_visit, subtests):
     agency, provider, enterprise = parties
     _, visit_id = done_visit
     before = world.snapshot()
 
-    response = world.client.post(f"/api/v1/visits/{visit_id}/rating", json=body, headers=enterprise.headers)
-
-    assert_error(response, 422, fields)
-    assert world.snapshot() == before
+    for body, fields in INVALID_RATINGS:
+        with subtests.test(body=body):
+            response = world.client.post(f"/api/v1/visits/{visit_id}/rating", json=body, headers=enterprise.headers)
+            assert_error(response, 422, fields)
+            assert world.snapshot() == before
 
 
 def test_non_json_rating_is_400(world, parties, done_visit):
