@@ -221,3 +221,86 @@ def notify_overdue():
 def case_of_rating(rating_id):
     """The case a rating opened, or None."""
     return db.session.scalar(select(ReviewCase).where(ReviewCase.rating_id == rating_id))
+
+
+# ---- reading cases for the API and the pages ----------------------------------------------
+
+def _details_query():
+    """Each case with its bad review, the follow-up rating (if any), both organisations' names and
+    the rater's username: one SELECT, whatever the number of cases."""
+    from sqlalchemy.orm import aliased
+
+    from ..models import Rating, User
+
+    case = aliased(ReviewCase, name="case")
+    rating, followup = aliased(Rating, name="rating"), aliased(Rating, name="followup")
+    provider, enterprise = aliased(Organisation, name="provider"), aliased(Organisation, name="enterprise")
+    query = (select(case, rating.level, rating.flags, rating.comment, rating.rated_at,
+                    rating.followup.label("is_followup"),
+                    followup.level.label("followup_level"), followup.rated_at.label("followup_rated_at"),
+                    provider.name.label("provider_name"), provider.uscc.label("provider_uscc"),
+                    enterprise.name.label("enterprise_name"), enterprise.uscc.label("enterprise_uscc"),
+                    User.username.label("rater"))
+             .join(rating, rating.id == case.rating_id)
+             # The follow-up beside a first bad review; a case opened by the follow-up itself has none.
+             .outerjoin(followup, and_(followup.visit_id == case.visit_id, followup.followup.is_(True),
+                                       rating.followup.is_(False)))
+             .join(provider, provider.id == case.provider_id)
+             .join(enterprise, enterprise.id == case.enterprise_id)
+             .outerjoin(User, User.id == rating.rated_by_id)
+             .order_by(case.id.desc()))
+    return query, case, rating
+
+
+def case_details(actor, only_open=False, limit=500):
+    """The cases the actor's organisation takes part in, newest first. Each row holds the case
+    (``row.case``); its rating (``level``, ``flags``, ``comment``, ``rated_at``, and ``is_followup``
+    when the bad review was itself the follow-up); the follow-up rating beside it
+    (``followup_level``, ``followup_rated_at``); the provider's and the enterprise's names and
+    USCCs; the rater's username. Which of these an audience may read is the caller's business (the
+    provider reads neither the enterprise nor the rater). One query. Raises Forbidden for other
+    roles."""
+    query, case, _rating = _details_query()
+    column = {"agency": case.agency_id, "provider": case.provider_id,
+              "enterprise": case.enterprise_id}.get(actor.role)
+    if column is None and actor.role != "admin":
+        raise Forbidden("无权查看差评处理")
+    if column is not None:
+        query = query.where(column == actor.org_id)
+    if only_open:
+        query = query.where(case.closed_at.is_(None))
+    return db.session.execute(query.limit(limit)).all()
+
+
+def case_detail(actor, case_id):
+    """One row of :func:`case_details`. Raises NotFound when the case does not exist or the actor's
+    organisation takes no part in it (so that nobody can probe which cases exist)."""
+    query, case, _rating = _details_query()
+    row = db.session.execute(query.where(case.id == case_id)).first()
+    owner = None if row is None else {"agency": row.case.agency_id, "provider": row.case.provider_id,
+                                      "enterprise": row.case.enterprise_id}.get(actor.role)
+    if row is None or (actor.role != "admin" and (owner is None or owner != actor.org_id)):
+        raise NotFound("差评处理记录不存在")
+    return row
+
+
+def followup_allowed(row, instant=None):
+    """Whether the enterprise may still add its one follow-up rating for a :func:`case_details`
+    row (the rule of ``rating.followup_refusal``): only after a first bad review, once."""
+    from .rating import followup_refusal
+
+    return followup_refusal(not row.is_followup, row.followup_level is not None, row.case.closed_at,
+                            instant) is None
+
+
+def progress_by_visit(enterprise_id, visit_ids):
+    """``{visit_id: row}`` for the enterprise's visits among ``visit_ids`` whose first rating was a
+    bad review: the case steps with their dates and the follow-up rating, as in
+    :func:`case_details`. One query."""
+    visit_ids = list(visit_ids)
+    if not visit_ids:
+        return {}
+    query, case, rating = _details_query()
+    rows = db.session.execute(query.where(case.enterprise_id == enterprise_id, case.visit_id.in_(visit_ids),
+                                          rating.followup.is_(False))).all()
+    return {row.case.visit_id: row for row in rows}

@@ -34,6 +34,15 @@ def requires_dynamic_codes(agency_id):
     return bool(row and row.require_dynamic_codes)
 
 
+def rules_record(agency_id):
+    """The agency's rules as one record, as the API and the rules page show them: every field of
+    ExitRules, ``require_dynamic_codes`` and ``updated_at`` (None while the defaults apply)."""
+    row = db.session.get(ExitRule, agency_id)
+    record = _as_record(rules_for(agency_id), row.require_dynamic_codes if row else False)
+    record["updated_at"] = row.updated_at if row else None
+    return record
+
+
 def _as_record(rules, require_dynamic):
     values = asdict(rules)
     values["exit_flags"] = list(values["exit_flags"])

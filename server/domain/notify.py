@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..clock import now
 from ..extensions import db
 from ..models import Notification
+from .errors import NotFound
 
 log = logging.getLogger("service_codes.notify")
 
@@ -80,10 +81,11 @@ def _drop_outbound(session):
     session.info.pop("outbound", None)
 
 
-def notifications_for(org_id, limit=100):
-    """The organisation's messages, newest first."""
+def notifications_for(org_id, limit=100, unread_first=False):
+    """The organisation's messages, newest first (``unread_first``: the unread ones before the rest)."""
+    order = (Notification.read_at.is_not(None), Notification.id.desc()) if unread_first else (Notification.id.desc(),)
     return db.session.scalars(select(Notification).where(Notification.org_id == org_id)
-                              .order_by(Notification.id.desc()).limit(limit)).all()
+                              .order_by(*order).limit(limit)).all()
 
 
 def unread_count(org_id):
@@ -93,9 +95,13 @@ def unread_count(org_id):
 
 
 def mark_read(org_id, notification_id=None):
-    """Mark one message (or all) of the organisation read. Returns how many changed."""
+    """Mark one message (or all) of the organisation read. Returns how many changed (0 for a
+    message read already). Raises NotFound for a message id that is not the organisation's."""
     query = select(Notification).where(Notification.org_id == org_id, Notification.read_at.is_(None))
     if notification_id is not None:
+        if db.session.scalar(select(Notification.id).where(Notification.id == notification_id,
+                                                           Notification.org_id == org_id)) is None:
+            raise NotFound("消息不存在")
         query = query.where(Notification.id == notification_id)
     changed = db.session.scalars(query).all()
     for message in changed:

@@ -91,13 +91,25 @@ def _check_followup(visit):
     from .cases import case_of_rating
 
     first = _first_rating(visit.id)
-    if first is None or not first.bad:
-        raise Conflict("只有差评之后才能追加评价")
-    if db.session.scalar(select(Rating.id).where(Rating.visit_id == visit.id, Rating.followup.is_(True))):
-        raise Conflict("该次服务已经追加过评价")
-    case = case_of_rating(first.id)
-    if case is not None and case.closed_at is not None and now() > as_utc(case.closed_at) + RATING_PERIOD:
-        raise Conflict("差评处理办结已超过 30 天，不能再追加评价")
+    has_followup = first is not None and db.session.scalar(
+        select(Rating.id).where(Rating.visit_id == visit.id, Rating.followup.is_(True))) is not None
+    case = case_of_rating(first.id) if first is not None and first.bad else None
+    refusal = followup_refusal(first is not None and first.bad, has_followup, case.closed_at if case else None)
+    if refusal:
+        raise Conflict(refusal)
+
+
+def followup_refusal(after_bad_review, has_followup, case_closed_at, instant=None):
+    """Why the one follow-up rating is not allowed (the message), or None when it is: it needs a
+    first rating that was a bad review, no follow-up yet, and the case open or closed for at most
+    30 days. The rating itself and the pages offering the follow-up both ask this function."""
+    if not after_bad_review:
+        return "只有差评之后才能追加评价"
+    if has_followup:
+        return "该次服务已经追加过评价"
+    if case_closed_at is not None and (instant or now()) > as_utc(case_closed_at) + RATING_PERIOD:
+        return "差评处理办结已超过 30 天，不能再追加评价"
+    return None
 
 
 def satisfaction_rate(satisfied, total):
