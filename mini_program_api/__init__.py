@@ -24,9 +24,11 @@ def init_api(app):
     api = PhoneApi(app, spec_kwargs={"info": {"description": "入企服务码 phone API. See the docs page at /api/v1/docs."}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from .resources import admin, auth, codes, commissions, providers, staff, stats, verifications, visits
+    from .resources import (admin, auth, cases, codes, commissions, exit_rules, notifications, providers, scans, staff,
+                            stats, verifications, visits)
 
-    for module in (auth, admin, staff, commissions, codes, verifications, visits, stats, providers):
+    for module in (auth, admin, staff, commissions, codes, verifications, visits, stats, providers, cases, exit_rules,
+                   notifications, scans):
         api.register_blueprint(module.blp)
 
     app.before_request(errors.reject_non_json_body)

@@ -58,3 +58,16 @@ def rate_visit(args, visit_id):
     created = rating.rate_visit(g.user, visit_id, args["level"], args["flags"], args["comment"])
     db.session.commit()
     return created
+
+
+@blp.route("/<int:visit_id>/followup-rating", methods=["POST"])
+@blp.doc(security=SECURITY)
+@role_required("enterprise")
+@blp.arguments(RatingArgsSchema)
+@blp.response(201, RatingSchema)
+def rate_visit_again(args, visit_id):
+    """The one follow-up rating after a bad review (追加评价), counted beside the first; 409 when the
+    first rating was no bad review, a follow-up exists, or the case closed more than 30 days ago."""
+    created = rating.rate_visit(g.user, visit_id, args["level"], args["flags"], args["comment"], followup=True)
+    db.session.commit()
+    return created
