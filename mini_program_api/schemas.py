@@ -332,13 +332,6 @@ class FollowupRatingSchema(Schema):
     rated_at = LocalDateTime(attribute="followup_rated_at")
 
 
-class CaseNotesSchema(Schema):
-    contact = fields.String(allow_none=True, metadata={"description": "the agency's contact with the enterprise (not shown to the provider)"})
-    rectification = fields.String(allow_none=True)
-    close = fields.String(allow_none=True)
-    flag = fields.String(allow_none=True)
-
-
 _NOTE_COLUMNS = {"contact": "contact_note", "rectification": "rectification_note", "close": "close_note",
                  "flag": "flag_note"}
 

@@ -18,9 +18,9 @@ HOME_BY_ROLE = {
 
 def init_web(app):
     """Register page blueprints, sign-in and the page error handlers."""
-    from . import admin, agency, auth, enterprise, provider, scan
+    from . import admin, agency, auth, enterprise, governance, provider, scan
 
-    for module in (scan, auth, enterprise, provider, agency, admin):
+    for module in (scan, auth, enterprise, provider, agency, admin, governance):
         app.register_blueprint(module.blp)
 
     login_manager.login_view = "auth.login"
@@ -29,6 +29,7 @@ def init_web(app):
     app.extensions["page_domain_error"] = _page_domain_error
     app.extensions["page_http_error"] = _page_http_error
     app.register_error_handler(CSRFError, _csrf_error)
+    app.context_processor(_notification_badge)
 
     @app.route("/")
     def index():
@@ -49,6 +50,20 @@ def init_web(app):
 
         return {"lang": str(get_locale() or "zh"), "home_by_role": HOME_BY_ROLE,
                 "level_labels": LEVELS, "flag_labels": FLAGS}
+
+
+def _notification_badge():
+    """The top bar's unread-message badge: a callable, so that the one COUNT runs only on pages
+    whose top bar shows it, and only for a signed-in user."""
+
+    def unread_notifications():
+        if not current_user.is_authenticated:
+            return 0
+        from server.domain.notify import unread_count
+
+        return unread_count(current_user.org_id)
+
+    return {"unread_notifications": unread_notifications}
 
 
 def _page_domain_error(error: DomainError):
