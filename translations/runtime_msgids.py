@@ -71,3 +71,26 @@ _("满意率 =（非常满意 + 满意 + 基本满意）÷ 全部评价")
 # standing "exited" and the agency's exit button, so in English it can only read "Exit". Once the
 # button says _("退出登录") it gets its own translation, "Sign out", already in the catalog.
 _("退出登录")
+
+# server/domain/notify.py KINDS — the kind of a notification, on the messages page (预警, 暂停赋码 and
+# 退出 as above).
+_("恢复")
+_("新差评")
+_("差评处理逾期")
+_("红线问题认定")
+
+# server/web/governance.py SCAN_REASON_LABELS — why a scan failed, on the agency's failed-scans page.
+_("不是服务码")
+_("伪造或篡改")
+_("查无此码")
+_("已重新签发的旧码")
+_("尚未审核")
+_("已驳回")
+_("机构已退出")
+_("已撤销")
+_("未到有效期")
+_("已过有效期")
+_("动态码已过期")
+_("须出示动态码")
+_("非本企业的码")
+_("超出服务范围")
