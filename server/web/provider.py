@@ -143,14 +143,15 @@ def _code_or_refusal(find, code_id):
 @blp.route("/codes/<int:code_id>/show")
 @role_page("provider")
 def show(code_id):
-    """亮码: the QR full-screen on the phone, for the enterprise to scan at the door. When the
-    agency accepts only dynamic codes (动态码) the QR is a short-lived one the page keeps refreshing."""
+    """亮码: the QR full-screen on the phone, for the enterprise to scan at the door. On the phone
+    the QR is always a dynamic code (动态码) that the page keeps refreshing, so a screenshot
+    forwarded to someone else stops working; the static QR is for the printed card."""
     code, refusal = _code_or_refusal(issuing.code_to_show, code_id)
     if refusal:
         return refusal
     lifetime = current_app.config["DYNAMIC_CODE_LIFETIME"]
     page = render_template("provider/show.html", code=code, lifetime=lifetime, refresh=max(5, lifetime // 2),
-                           dynamic=exit_rules.requires_dynamic_codes(code.agency_id))
+                           dynamic_required=exit_rules.requires_dynamic_codes(code.agency_id))
     response = current_app.make_response(page)
     # The page states that the code is valid; a cached copy must not outlive a revocation.
     response.headers["Cache-Control"] = "no-store"

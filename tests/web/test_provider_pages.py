@@ -18,6 +18,7 @@ from tests.factories import PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 QR_IMG = re.compile(r'<img id="qr" src="([^"]+)"')
+CARD_IMG = re.compile(r'<img src="(/provider/codes/[^"]+/qr\.svg\?v=[0-9a-f]+)"')
 
 
 def csrf_token(client, path="/login"):
@@ -245,7 +246,7 @@ def decode_qr(image_bytes):
     return results[0].text
 
 
-def test_show_page_of_an_active_code_has_a_qr_that_decodes_to_the_codes_url(client, scene):
+def test_show_page_of_an_active_code_has_a_refreshing_dynamic_qr(client, scene):
     world, agency, provider, enterprise, commission = scene
     code = world.code(agency, provider, enterprise, commission)
     page = client.get(f"/provider/codes/{code['id']}/show")
@@ -254,8 +255,23 @@ def test_show_page_of_an_active_code_has_a_qr_that_decodes_to_the_codes_url(clie
     assert f'<div class="human" id="human-code">{code["human_code"]}</div>' in html
     assert "海宁兴隆恒远皮革有限公司" in html and "2026-12-01 至 2026-12-31" in html and "杨明超、罗芳" in html
     assert "请企业用手机扫一扫" in html
+    assert "动态码：每 30 秒自动刷新，截图或转发的码 60 秒后失效" in html and 'data-refresh="30"' in html
     src = QR_IMG.search(html).group(1)
-    assert src == f"/provider/codes/{code['id']}/qr.png?v={fingerprint(code['url'])}"
+    assert src == f"/provider/codes/{code['id']}/dynamic.png"
+    image = client.get(src)
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    assert image.headers["Cache-Control"] == "no-store"
+    dynamic_url = decode_qr(image.data)
+    assert dynamic_url != code["url"] and dynamic_url.startswith("https://fwm.hnzwfw.gov.cn/c/")
+    assert world.verify(dynamic_url, enterprise.headers)["reason"] == "ok"
+    move_clock(seconds=61)
+    assert world.verify(dynamic_url)["reason"] == "dynamic_expired"
+
+
+def test_static_qr_of_the_card_decodes_to_the_codes_url_and_is_cached(client, scene):
+    world, agency, provider, enterprise, commission = scene
+    code = world.code(agency, provider, enterprise, commission)
+    src = f"/provider/codes/{code['id']}/qr.png?v={fingerprint(code['url'])}"
     image = client.get(src)
     assert image.status_code == 200 and image.mimetype == "image/png"
     assert decode_qr(image.data) == code["url"]
@@ -274,14 +290,14 @@ def test_page_and_api_serve_the_same_qr_image(client, scene):
     assert page_image.data == api_image.data and page_image.data.lstrip().startswith(b"<?xml")
 
 
-def test_reissue_moves_the_show_page_to_the_new_qr_and_supersedes_the_old(client, scene):
+def test_reissue_moves_the_card_to_the_new_qr_and_supersedes_the_old(client, scene):
     world, agency, provider, enterprise, commission = scene
     code = world.code(agency, provider, enterprise, commission)
     detail = f"/provider/codes/{code['id']}"
     response = client.post(f"{detail}/reissue", data={"csrf_token": csrf_token(client, detail)})
     assert response.status_code == 302 and response.headers["Location"] == detail
     assert "已重新签发（第 2 版）" in client.get(detail).get_data(as_text=True)
-    src = QR_IMG.search(client.get(f"{detail}/show").get_data(as_text=True)).group(1)
+    src = CARD_IMG.search(client.get(f"{detail}/card").get_data(as_text=True)).group(1).replace("qr.svg", "qr.png")
     new_url = decode_qr(client.get(src).data)
     assert new_url != code["url"]
     assert src.endswith(f"?v={fingerprint(new_url)}") and fingerprint(new_url) != fingerprint(code["url"])
@@ -327,19 +343,15 @@ def test_show_page_of_a_revoked_or_expired_code_says_it_is_not_active(client, sc
     assert f'<div class="card" id="not-showable" data-status="{status}">' in html and 'id="qr"' not in html
 
 
-def test_show_page_for_an_agency_that_requires_dynamic_codes_shows_a_refreshing_dynamic_qr(app, client, scene):
+def test_show_page_for_an_agency_that_requires_dynamic_codes_says_so(app, client, scene):
     world, agency, provider, enterprise, commission = scene
     code = world.code(agency, provider, enterprise, commission)
     agency_rules(app, agency, require_dynamic_codes=True)
     html = client.get(f"/provider/codes/{code['id']}/show").get_data(as_text=True)
     src = QR_IMG.search(html).group(1)
     assert src == f"/provider/codes/{code['id']}/dynamic.png"
-    assert 'data-refresh="30"' in html and "setInterval" in html
-    assert "动态码：每 30 秒自动刷新，截图或转发的码 60 秒后失效" in html
-    image = client.get(src)
-    assert image.mimetype == "image/png" and image.headers["Cache-Control"] == "no-store"
-    dynamic_url = decode_qr(image.data)
-    assert dynamic_url != code["url"]
+    assert "委托单位要求出示手机动态码：打印的卡片和 8 位编号不能用于核验" in html
+    dynamic_url = decode_qr(client.get(src).data)
     assert world.verify(dynamic_url, enterprise.headers)["reason"] == "ok"
     assert world.verify(code["url"], enterprise.headers)["reason"] == "dynamic_required"
     move_clock(seconds=61)
