@@ -473,13 +473,15 @@ class FailedScanSchema(Schema):
     raw_input = fields.String(metadata={"description": "what was scanned, truncated to 300 characters"})
     scope_item = fields.String(allow_none=True)
     dynamic = fields.Boolean()
-    code_id = fields.Integer(allow_none=True, metadata={"description": "the code found, or the one a forged token claims"})
+    code_id = fields.Integer(allow_none=True,
+                             metadata={"description": "the code found, or the one a forged token claims"})
     human_code = fields.String(allow_none=True)
     provider = fields.Function(lambda row: None if row.provider_id is None else {"name": row.provider_name},
                                allow_none=True, metadata={"type": "object", "nullable": True})
     scanner = fields.Function(
         lambda row: None if row.scanner_org_id is None else {"name": row.scanner_name, "kind": row.scanner_kind},
-        allow_none=True, metadata={"type": "object", "nullable": True, "description": "null: scanned without signing in"})
+        allow_none=True,
+        metadata={"type": "object", "nullable": True, "description": "null: scanned without signing in"})
 
 
 class FailedCountSchema(Schema):

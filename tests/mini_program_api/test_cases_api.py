@@ -90,7 +90,8 @@ def test_the_enterprise_reads_the_progress_of_its_own_case_but_not_the_rater(wor
     assert set(case) == {"id", "status", "opened_at", "contact_due", "rectify_due", "contacted_at", "rectified_at",
                          "closed_at", "overdue", "overdue_steps", "red_flags", "flag_decision", "flag_decided_at",
                          "rating", "followup_rating", "followup_allowed", "notes", "visit_id", "provider"}
-    assert (case["visit_id"], case["status"], case["contacted_at"]) == (visit_id, "contacted", "2026-12-03T10:00:00+08:00")
+    assert (case["visit_id"], case["status"], case["contacted_at"]) == (
+        visit_id, "contacted", "2026-12-03T10:00:00+08:00")
     assert case["notes"] == {"contact": "已电话回访", "rectification": None, "close": None, "flag": None}
     assert enterprise.username not in str(case)
 

@@ -64,7 +64,8 @@ def test_each_change_is_audited_with_who_before_and_after(world, parties):
     rows = audit_rows(world)
     assert len(rows) == 1
     action, actor, object_type, object_id, before, after = rows[0]
-    assert (action, actor, object_type, object_id) == ("exit_rules.update", world.user_id(agency), "exit_rules", agency.id)
+    assert (action, actor, object_type, object_id) == (
+        "exit_rules.update", world.user_id(agency), "exit_rules", agency.id)
     assert (before["exit_below"], after["exit_below"]) == (0.7, 0.6)
     assert {key: value for key, value in after.items() if key != "exit_below"} == {
         key: value for key, value in before.items() if key != "exit_below"}

@@ -97,7 +97,8 @@ def test_another_organisations_message_is_not_found_and_stays_unread(world, part
     assert_error(world.client.post("/api/v1/notifications/read", headers=provider.headers,
                                    json={"id": agency_message["id"]}), 404)
     assert_error(world.client.post("/api/v1/notifications/read", headers=provider.headers, json={"id": 999}), 404)
-    assert_error(world.client.post("/api/v1/notifications/read", headers=provider.headers, json={"id": "1"}), 422, {"id"})
+    assert_error(world.client.post("/api/v1/notifications/read", headers=provider.headers, json={"id": "1"}),
+                 422, {"id"})
     assert_error(world.client.post("/api/v1/notifications/read", headers=provider.headers,
                                    json={"id": 1, "all": True}), 422, {"all"})
     assert_error(world.client.post("/api/v1/notifications/read",
