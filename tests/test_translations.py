@@ -4,6 +4,8 @@ Chinese is the default language of every page; English must be there for every s
 here fails after a page was added or changed, run ``make translations``, translate the new entries
 in translations/en/LC_MESSAGES/messages.po, and run ``make translations`` again to compile them.
 """
+import importlib
+import importlib.util
 import io
 import re
 from pathlib import Path
@@ -52,28 +54,35 @@ def extracted_msgids():
     return found
 
 
+#: Where the pages keep labels they translate through a variable: (module, attribute) of a dict
+#: (its values), a tuple or a single string.
+RUNTIME_LABELS = [
+    ("server.models.ratings", "LEVELS"),
+    ("server.models.ratings", "FLAGS"),
+    ("server.models.standing", "STANDING_LABELS"),
+    ("server.web.provider", "RULE_LABELS"),
+    ("server.web", "_HTTP_MESSAGES"),
+    ("server.domain.catalog", "CATEGORY_KINDS"),
+    ("server.domain.stats", "FORMULA"),
+    ("server.domain.notify", "KINDS"),
+    ("server.web.governance", "SCAN_REASON_LABELS"),
+]
+
+
 def runtime_labels():
     """Chinese labels that pages translate through a variable (``_(level_labels[level])``): the
     extractor cannot see them, translations/runtime_msgids.py lists them for pybabel."""
-    from server.domain.catalog import CATEGORY_KINDS
-    from server.domain.stats import FORMULA
-    from server.models.ratings import FLAGS, LEVELS
-    from server.models.standing import STANDING_LABELS
-    from server.web import _HTTP_MESSAGES
-    from server.web.provider import RULE_LABELS
-
-    labels = {
-        "server/models/ratings.py LEVELS": LEVELS.values(),
-        "server/models/ratings.py FLAGS": FLAGS.values(),
-        "server/models/standing.py STANDING_LABELS": STANDING_LABELS.values(),
-        "server/web/provider.py RULE_LABELS": RULE_LABELS.values(),
-        # "请求失败" is the fallback of _HTTP_MESSAGES.get(status, "请求失败").
-        "server/web/__init__.py _HTTP_MESSAGES": [*_HTTP_MESSAGES.values(), "请求失败"],
-        "server/domain/catalog.py CATEGORY_KINDS": CATEGORY_KINDS,
-        "server/domain/stats.py FORMULA": [FORMULA],
-        "templates/macros.html status_chip": _status_chip_labels(),
-    }
-    return [(source, text) for source, texts in labels.items() for text in texts]
+    found = []
+    for module_name, attribute in RUNTIME_LABELS:
+        if importlib.util.find_spec(module_name) is None:
+            continue  # a page not written yet (or removed): nothing of it can be shown
+        labels = getattr(importlib.import_module(module_name), attribute)
+        texts = labels.values() if isinstance(labels, dict) else [labels] if isinstance(labels, str) else labels
+        found += [(f"{module_name}.{attribute}", text) for text in texts]
+    # The fallback of _HTTP_MESSAGES.get(status, "请求失败") in server/web/__init__.py.
+    found.append(("server.web._page_http_error", "请求失败"))
+    found += [("templates/macros.html status_chip", text) for text in _status_chip_labels()]
+    return found
 
 
 def _status_chip_labels():
