@@ -129,6 +129,23 @@ def test_standing_after_each_rating(world, subtests):
         db.session.rollback()
 
 
+def test_provider_suspended_by_its_ratings_gets_no_new_code(parties, rater):
+    from datetime import date
+
+    from server.domain.issuing import apply_for_code
+
+    agency, provider, enterprise, code = parties
+    for day, level, flags, _ in _expand(SEQUENCES["below_80_percent_is_suspended_and_below_70_percent_exited"][:5]):
+        rater.rate(day, level, flags)
+    assert rater.standing() == "suspended"
+    provider_user = db.session.scalar(select(User).where(User.username == provider.username))
+
+    with pytest.raises(Conflict):
+        apply_for_code(provider_user, code["commission_id"], enterprise.uscc, ["安全隐患排查"],
+                       date(2027, 3, 1), date(2027, 3, 31), provider.staff_ids, "复查")
+    assert db.session.get(ServiceCode, code["id"]).status == "active"
+
+
 def test_exit_by_bad_reviews_names_the_rule_and_the_ratings(rater):
     rater.rate(0, 5)
     first = rater.rate(0, 2)
