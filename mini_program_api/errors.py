@@ -4,9 +4,7 @@ Domain errors, HTTP errors (404 routes, 405, 413, 429) and marshmallow/webargs v
 all become this shape here, and nowhere else.
 """
 from flask import jsonify, request
-from werkzeug.exceptions import HTTPException
 
-from server.domain.errors import DomainError
 
 DEFAULT_MESSAGES = {
     400: "请求格式错误：请求体须为 JSON（Content-Type: application/json）",

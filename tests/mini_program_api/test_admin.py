@@ -1,5 +1,4 @@
 """/api/v1/admin: organisations and accounts."""
-import pytest
 
 from server.models import Organisation, User
 from tests.factories import assert_error, make_uscc

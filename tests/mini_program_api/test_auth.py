@@ -1,5 +1,4 @@
 """POST /api/v1/auth/token and the Bearer guard of every resource."""
-import pytest
 
 from server.domain import signing
 from tests.conftest import KEYS, make_app, move_clock

@@ -1,5 +1,4 @@
 """mini_program_api.errors: one JSON error shape for every failure under /api, never a 500 for bad input."""
-import pytest
 
 from tests.factories import assert_error
 

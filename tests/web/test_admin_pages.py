@@ -1,6 +1,6 @@
 """Admin pages: organisations, accounts (create, disable, reset password), the service catalogue,
 and who may open them."""
-import re
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -8,25 +8,10 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.models import AuditEntry, Organisation, ServiceCategory, User
 from tests.factories import PASSWORD, make_uscc
+from tests.web.forms import csrf_token, html_of, post_form, sign_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+post = partial(post_form, page="/admin/")
 
-
-def csrf_token(browser, path):
-    return CSRF.search(browser.get(path).get_data(as_text=True)).group(1)
-
-
-def sign_in(browser, username, password=PASSWORD):
-    token = csrf_token(browser, "/login")
-    return browser.post("/login", data={"username": username, "password": password, "csrf_token": token})
-
-
-def post(browser, path, data=None, page="/admin/"):
-    return browser.post(path, data={"csrf_token": csrf_token(browser, page), **(data or {})})
-
-
-def html_of(response):
-    return response.get_data(as_text=True)
 
 
 def user_named(username):

@@ -1,6 +1,7 @@
 """Agency console pages: approval queue, codes, dashboard with charts, bad reviews, standing with
 manual exit and reinstatement, Excel export, and who may open them."""
 import re
+from functools import partial
 from datetime import date, datetime
 from io import BytesIO
 
@@ -11,27 +12,10 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import AuditEntry, ServiceCode, Standing
 from tests.conftest import set_clock_shanghai
-from tests.factories import PASSWORD
+from tests.web.forms import csrf_token, html_of, post_form, sign_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+post = partial(post_form, page="/agency/")
 
-
-def csrf_token(browser, path):
-    return CSRF.search(browser.get(path).get_data(as_text=True)).group(1)
-
-
-def sign_in(browser, username, password=PASSWORD):
-    token = csrf_token(browser, "/login")
-    return browser.post("/login", data={"username": username, "password": password, "csrf_token": token})
-
-
-def post(browser, path, data=None, page="/agency/"):
-    """POST a page form with the session's CSRF token, as the browser would."""
-    return browser.post(path, data={"csrf_token": csrf_token(browser, page), **(data or {})})
-
-
-def html_of(response):
-    return response.get_data(as_text=True)
 
 
 def code_row(code_id):

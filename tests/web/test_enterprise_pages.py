@@ -7,19 +7,8 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import Rating, Scan, Visit
-from tests.factories import PASSWORD
+from tests.web.forms import csrf_token, sign_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_token(client, path="/login"):
-    return CSRF.search(client.get(path).get_data(as_text=True)).group(1)
-
-
-def sign_in(client, username, next_path=""):
-    token = csrf_token(client)
-    return client.post("/login", data={"username": username, "password": PASSWORD,
-                                       "csrf_token": token, "next": next_path})
 
 
 def path_of(url):
@@ -52,7 +41,7 @@ def test_anonymous_scan_page_shows_green_masked_and_invites_sign_in(client, scen
 
 def test_scan_page_of_signed_in_enterprise_opens_one_visit(app, client, scene):
     world, agency, provider, enterprise, code = scene
-    response = sign_in(client, enterprise.username, path_of(code["url"]))
+    response = sign_in(client, enterprise.username, next_path=path_of(code["url"]))
     assert response.status_code == 302 and response.headers["Location"] == path_of(code["url"])
     first = client.get(path_of(code["url"])).get_data(as_text=True)
     second = client.get(path_of(code["url"])).get_data(as_text=True)

@@ -10,29 +10,9 @@ from server import clock
 from server.extensions import db
 from server.models import AuditEntry, ExitRule, Notification, Rating, ReviewCase
 from tests.conftest import set_clock_shanghai
-from tests.factories import PASSWORD
+from tests.web.forms import html_of, signed_in
+from tests.web.forms import post_form as post
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_token(browser, path):
-    return CSRF.search(browser.get(path).get_data(as_text=True)).group(1)
-
-
-def sign_in(browser, username):
-    token = csrf_token(browser, "/login")
-    response = browser.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
-    return browser
-
-
-def post(browser, path, data=None, page="/notifications"):
-    """POST a page form with the session's CSRF token, as the browser would."""
-    return browser.post(path, data={"csrf_token": csrf_token(browser, page), **(data or {})})
-
-
-def html_of(response):
-    return response.get_data(as_text=True)
 
 
 def case_row(case_id):
@@ -73,17 +53,17 @@ def case_id(app, scene):
 
 @pytest.fixture
 def agency_browser(app, scene):
-    return sign_in(app.test_client(), scene[1].username)
+    return signed_in(app.test_client(), scene[1].username)
 
 
 @pytest.fixture
 def provider_browser(app, scene):
-    return sign_in(app.test_client(), scene[2].username)
+    return signed_in(app.test_client(), scene[2].username)
 
 
 @pytest.fixture
 def enterprise_browser(app, scene):
-    return sign_in(app.test_client(), scene[3].username)
+    return signed_in(app.test_client(), scene[3].username)
 
 
 # ---- the agency's cases ---------------------------------------------------------------------
@@ -198,8 +178,8 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(app, agenc
 def test_another_organisations_case_is_not_found(app, world, scene, case_id):
     other_agency = world.agency(name="海宁市市场监督管理局")
     other_provider = world.provider(name="嘉兴正信检测技术有限公司")
-    agency_page = sign_in(app.test_client(), other_agency.username)
-    provider_page = sign_in(app.test_client(), other_provider.username)
+    agency_page = signed_in(app.test_client(), other_agency.username)
+    provider_page = signed_in(app.test_client(), other_provider.username)
     with app.app_context():
         before = case_state(case_id)
 
@@ -220,7 +200,7 @@ def test_another_organisations_case_is_not_found(app, world, scene, case_id):
 def test_pages_of_another_audience_are_forbidden(app, scene, role, path):
     world, agency, provider, enterprise, code, visit_id = scene
     org = {"agency": agency, "provider": provider, "enterprise": enterprise}[role]
-    browser = sign_in(app.test_client(), org.username)
+    browser = signed_in(app.test_client(), org.username)
     assert browser.get(path).status_code == 403
 
 
@@ -306,7 +286,7 @@ def test_no_follow_up_page_after_a_good_rating_or_for_another_enterprise(app, wo
     world, agency, provider, enterprise, code, visit_id = scene
     _code, good_visit = world.completed_visit(agency, provider, enterprise, code)
     assert world.rate(enterprise, good_visit, 5).status_code == 201
-    other = sign_in(app.test_client(), world.enterprise(name="海宁安和海川光伏有限公司").username)
+    other = signed_in(app.test_client(), world.enterprise(name="海宁安和海川光伏有限公司").username)
 
     visits_page = html_of(enterprise_browser.get("/enterprise/visits"))
     assert f'href="/enterprise/visits/{good_visit}/followup"' not in visits_page

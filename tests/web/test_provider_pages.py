@@ -14,22 +14,10 @@ from server.domain.exit_rules import update_rules
 from server.extensions import db
 from server.models import ServiceCode, Standing, User, Visit
 from tests.conftest import move_clock
-from tests.factories import PASSWORD
+from tests.web.forms import csrf_token, signed_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 QR_IMG = re.compile(r'<img id="qr" src="([^"]+)"')
 CARD_IMG = re.compile(r'<img src="(/provider/codes/[^"]+/qr\.svg\?v=[0-9a-f]+)"')
-
-
-def csrf_token(client, path="/login"):
-    return CSRF.search(client.get(path).get_data(as_text=True)).group(1)
-
-
-def sign_in(client, username):
-    response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                           "csrf_token": csrf_token(client)})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response
 
 
 def count(app, model):
@@ -55,7 +43,7 @@ def scene(world, client):
     (安全生产咨询, 2026-11-01 to 2027-10-31, three scope items)."""
     agency, provider, enterprise = world.agency(), world.provider(), world.enterprise()
     commission = world.commission(agency, provider)
-    sign_in(client, provider.username)
+    signed_in(client, provider.username)
     return world, agency, provider, enterprise, commission
 
 
@@ -412,7 +400,7 @@ PROVIDER_PAGES = ["/provider/codes", "/provider/codes/new", "/provider/visits", 
 @pytest.mark.parametrize("path", PROVIDER_PAGES)
 def test_other_roles_are_forbidden(world, client, role, path):
     org = world.enterprise() if role == "enterprise" else world.agency()
-    sign_in(client, org.username)
+    signed_in(client, org.username)
     response = client.get(path)
     assert response.status_code == 403
     assert "无权访问此页面" in response.get_data(as_text=True)
@@ -422,7 +410,7 @@ def test_other_roles_are_forbidden(world, client, role, path):
 def test_other_roles_cannot_fetch_a_codes_qr_or_card_through_the_portal(world, client, role):
     agency, provider, enterprise = world.agency(), world.provider(), world.enterprise()
     code = world.code(agency, provider, enterprise)
-    sign_in(client, enterprise.username if role == "enterprise" else agency.username)
+    signed_in(client, enterprise.username if role == "enterprise" else agency.username)
     for path in ("/show", "/card", "/qr.png"):
         assert client.get(f"/provider/codes/{code['id']}{path}").status_code == 403
 
