@@ -211,7 +211,8 @@ def reinstate_provider(actor, provider, reason):
     """An agency lets a suspended or exited provider back, with a written reason.
 
     Ratings before this moment no longer count toward the exit rules. Codes revoked at exit stay
-    revoked. Raises Conflict when the provider is not suspended or exited.
+    revoked. Raises NotFound when the agency never commissioned the provider, Conflict when the
+    provider is not suspended or exited.
     """
     from .errors import Conflict, Forbidden, Invalid
 
@@ -220,11 +221,23 @@ def reinstate_provider(actor, provider, reason):
     reason = (reason or "").strip()
     if not reason:
         raise Invalid({"reason": ["请填写恢复理由"]})
+    _require_commissioned(actor.org_id, provider.id)
     row = _standing_row(actor.org_id, provider.id)
     if row.state not in BLOCKED_FOR_NEW_CODES:
         raise Conflict("该机构未被暂停或退出，无需恢复")
     _move(row, actor, "reinstated", [{"rule": "reinstated", "text": reason, "rating_ids": []}], counting_from=now())
     return row
+
+
+def _require_commissioned(agency_id, provider_id):
+    """Raise NotFound unless the agency has commissioned the provider: another agency's provider
+    is none of its business, and looks as if it did not exist."""
+    from .errors import NotFound
+
+    commissioned = db.session.scalar(select(Commission.id).where(
+        Commission.agency_id == agency_id, Commission.provider_id == provider_id).limit(1))
+    if commissioned is None:
+        raise NotFound("本单位没有委托过该机构")
 
 
 def worst(states):
@@ -267,17 +280,14 @@ def exit_provider(actor, provider, reason):
     without a reason, NotFound when the agency never commissioned the provider, Conflict when the
     provider has exited already.
     """
-    from .errors import Conflict, Forbidden, Invalid, NotFound
+    from .errors import Conflict, Forbidden, Invalid
 
     if actor.role != "agency":
         raise Forbidden("只有委托单位可以决定机构退出")
     reason = (reason or "").strip()
     if not reason:
         raise Invalid({"reason": ["请填写退出理由"]})
-    commissioned = db.session.scalar(select(Commission.id).where(
-        Commission.agency_id == actor.org_id, Commission.provider_id == provider.id).limit(1))
-    if commissioned is None:
-        raise NotFound("本单位没有委托过该机构")
+    _require_commissioned(actor.org_id, provider.id)
     row = _standing_row(actor.org_id, provider.id)
     if row.state == "exited":
         raise Conflict("该机构已经退出")

@@ -46,7 +46,7 @@ def checkout(visit_id):
         visits.check_out_visit(current_user, visit_id)
         db.session.commit()
         flash(_("已登记离开时间，现在可以评价本次服务"), "ok")
-    except (Conflict, NotFound) as error:
+    except Conflict as error:
         db.session.rollback()
         flash(error.message, "error")
     return redirect(url_for("enterprise.visits"))

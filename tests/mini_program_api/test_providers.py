@@ -109,8 +109,9 @@ def test_another_agency_cannot_reinstate(world, parties):
     other = world.agency("海宁市生态环境分局", "0573-87022345")
     before = world.snapshot()
 
+    # An agency that never commissioned the provider: as if the provider did not exist for it.
     assert_error(world.client.post(f"/api/v1/providers/{provider.uscc}/reinstate", headers=other.headers,
-                                   json={"reason": "越权恢复"}), 409)
+                                   json={"reason": "越权恢复"}), 404)
     assert_error(world.client.post(f"/api/v1/providers/{provider.uscc}/reinstate", headers=provider.headers,
                                    json={"reason": "自己恢复"}), 403)
     assert_error(world.client.post(f"/api/v1/providers/{provider.uscc}/reinstate", json={"reason": "匿名"}), 401)
