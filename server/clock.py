@@ -26,6 +26,11 @@ def set_now(instant):
     _frozen = instant.astimezone(timezone.utc) if instant is not None else None
 
 
+def frozen_at():
+    """The instant the clock is frozen at, or ``None`` when it runs (to put it back afterwards)."""
+    return _frozen
+
+
 def today():
     """Today's date in Asia/Shanghai."""
     return now().astimezone(BUSINESS_TZ).date()

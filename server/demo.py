@@ -394,7 +394,7 @@ def seed_demo_command():
         return
     click.echo("正在载入演示数据（为每个单位创建账号，约需半分钟）…")
     # A frozen clock (tests) is put back as it was; a running one runs again (set_now(None)).
-    frozen = clock._frozen
+    frozen = clock.frozen_at()
     county = DemoCounty(config)
     try:
         county.build()

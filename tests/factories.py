@@ -273,19 +273,3 @@ def sign_code_token(code_id, version=1, valid_until=date(2026, 12, 31), issued_a
 def token_of(url):
     """The token part of ``{PUBLIC_BASE_URL}/c/{token}``."""
     return url.rsplit("/c/", 1)[1]
-
-
-def release_database_connections(request):
-    """Close the test app's connection pool when the test ends (use as an autouse fixture).
-
-    Every test builds its own app and with it its own engine; an engine lives until its app is
-    garbage-collected, which may be hundreds of tests later. On PostgreSQL the idle connections pile
-    up until the server refuses new ones ("too many clients already").
-    """
-    # Asked for at setup, so that this teardown runs before the app fixture's.
-    app = request.getfixturevalue("app") if "app" in request.fixturenames else None
-    yield
-    if app is not None:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()

@@ -1,0 +1,179 @@
+"""Schemas of commissions, service codes, verifications, visits and ratings."""
+from flask import current_app
+from marshmallow import Schema, fields, validate
+
+from server.domain.issuing import code_url, effective_status
+from server.domain.qr import fingerprint
+from server.models.ratings import FLAGS
+
+from .accounts import StaffSchema
+from .common import LocalDateTime, REASON, SHORT, USCC
+
+
+class OrgRefSchema(Schema):
+    uscc = fields.String()
+    name = fields.String()
+
+
+class AgencyRefSchema(Schema):
+    name = fields.String()
+    complaint_phone = fields.String(attribute="contact_phone", allow_none=True)
+
+
+SCOPE_LIST = fields.List(fields.String(validate=SHORT), required=True,
+                         validate=validate.Length(min=1, max=50, error="请选择 1 到 50 项服务事项"))
+
+
+class CommissionArgsSchema(Schema):
+    provider_uscc = fields.String(required=True, validate=USCC)
+    category = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    scope_items = SCOPE_LIST
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    enterprise_usccs = fields.List(fields.String(validate=USCC), load_default=list,
+                                   validate=validate.Length(max=2000, error="企业名单不超过 2000 家"))
+    visit_budget = fields.Integer(load_default=None, allow_none=True)
+
+
+class CommissionSchema(Schema):
+    id = fields.Integer()
+    agency = fields.Nested(AgencyRefSchema)
+    provider = fields.Nested(OrgRefSchema)
+    category = fields.String()
+    scope_items = fields.List(fields.String())
+    start_date = fields.Date()
+    end_date = fields.Date()
+    enterprise_usccs = fields.Function(lambda commission: [org.uscc for org in commission.enterprises])
+    visit_budget = fields.Integer(allow_none=True)
+    created_at = LocalDateTime()
+
+
+# ---- codes ----------------------------------------------------------------------------------
+
+class CodeArgsSchema(Schema):
+    commission_id = fields.Integer(required=True, strict=True)
+    enterprise_uscc = fields.String(required=True, validate=USCC)
+    scope_items = SCOPE_LIST
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+    staff_ids = fields.List(fields.Integer(strict=True), required=True,
+                            validate=validate.Length(min=1, max=20, error="请选择 1 到 20 名入企人员"))
+    purpose = fields.String(required=True, validate=validate.Length(min=1, max=500, error="请填写入企目的（500 字以内）"))
+
+
+class ReasonArgsSchema(Schema):
+    reason = fields.String(required=True, validate=REASON)
+
+
+class CodeQueryArgsSchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ("pending", "active", "rejected", "revoked", "completed"), error="状态无效"))
+
+
+def _code_url(code):
+    if effective_status(code) != "active":
+        return None
+    config = current_app.config
+    return code_url(code, config["SECRET_KEYS"], config["PUBLIC_BASE_URL"])
+
+
+def _qr_address(fmt):
+    """The QR image's address, pinned to the URL's fingerprint so that it can be cached for good."""
+
+    def address(code):
+        url = _code_url(code)
+        if url is None:
+            return None
+        return f"/api/v1/codes/{code.id}/qr.{fmt}?v={fingerprint(url)}"
+
+    return address
+
+
+class CodeSchema(Schema):
+    id = fields.Integer()
+    status = fields.Function(effective_status)
+    version = fields.Integer()
+    human_code = fields.String()
+    commission_id = fields.Integer()
+    category = fields.Function(lambda code: code.commission.category)
+    provider = fields.Nested(OrgRefSchema)
+    enterprise = fields.Nested(OrgRefSchema)
+    agency = fields.Nested(AgencyRefSchema)
+    scope_items = fields.List(fields.String())
+    valid_from = fields.Date()
+    valid_until = fields.Date()
+    purpose = fields.String()
+    staff = fields.List(fields.Nested(StaffSchema))
+    applied_at = LocalDateTime()
+    approved_at = LocalDateTime(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+    url = fields.Function(_code_url, allow_none=True)
+    qr_png = fields.Function(_qr_address("png"), allow_none=True,
+                             metadata={"description": "address of the QR image (only while active); cacheable for good"})
+    qr_svg = fields.Function(_qr_address("svg"), allow_none=True)
+
+
+class DynamicCodeSchema(Schema):
+    url = fields.String()
+    expires_at = LocalDateTime()
+    lifetime_seconds = fields.Integer()
+
+
+# ---- verification, visits, ratings ----------------------------------------------------------
+
+class VerificationArgsSchema(Schema):
+    # No upper bound: whatever a camera read gets a verdict (``malformed``), never a 4xx; the body
+    # limit (MAX_CONTENT_LENGTH) bounds the size and the scan record keeps only the first 300 characters.
+    token = fields.String(required=True, validate=validate.Length(min=1, error="token 不能为空"))
+    scope_item = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class VerdictSchema(Schema):
+    valid = fields.Boolean()
+    reason = fields.String(metadata={"description": "one reason string of DESIGN.md's verification order"})
+    message = fields.String()
+    message_en = fields.String()
+    code = fields.Dict(allow_none=True, metadata={"description": "service information (masked unless the scanner is the code's enterprise)"})
+    visit_id = fields.Integer(allow_none=True)
+    viewer = fields.String(metadata={"description": "enterprise | other | anonymous"})
+
+
+class SummaryArgsSchema(Schema):
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=2000, error="请填写服务小结（2000 字以内）"))
+
+
+class RatingArgsSchema(Schema):
+    level = fields.Integer(required=True, strict=True,
+                           validate=validate.Range(min=1, max=5, error="评价等级须为 1 到 5"))
+    flags = fields.List(fields.String(validate=validate.OneOf(tuple(FLAGS), error="未知的问题标记")),
+                        load_default=list, validate=validate.Length(max=len(FLAGS)))
+    comment = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=1000, error="评价内容不超过 1000 字"))
+
+
+class RatingSchema(Schema):
+    id = fields.Integer()
+    visit_id = fields.Integer()
+    level = fields.Integer()
+    flags = fields.List(fields.String())
+    comment = fields.String(allow_none=True)
+    rated_at = LocalDateTime()
+    bad_review = fields.Boolean(attribute="bad")
+
+
+class VisitSchema(Schema):
+    id = fields.Integer()
+    code_id = fields.Integer()
+    status = fields.String()
+    entered_at = LocalDateTime()
+    closed_at = LocalDateTime(allow_none=True)
+    summary = fields.String(allow_none=True)
+    provider = fields.Function(lambda visit: {"uscc": visit.code.provider.uscc, "name": visit.code.provider.name})
+    enterprise = fields.Function(lambda visit: {"uscc": visit.code.enterprise.uscc, "name": visit.code.enterprise.name})
+    scope_items = fields.Function(lambda visit: list(visit.code.scope_items))
+
+
+class EnterpriseVisitSchema(VisitSchema):
+    """The enterprise sees its own rating beside the visit; the provider does not (anonymity)."""
+
+    rating = fields.Nested(RatingSchema, allow_none=True)
