@@ -94,7 +94,7 @@ def reissue_code(code_id):
 def _showable_code(code_id):
     """The code whose QR the caller may show: its provider's, its agency's or an admin's, active."""
     code = issuing.code_visible_to(g.user, code_id)
-    if g.user.role == "enterprise":
+    if g.user.role not in issuing.URL_HOLDERS:
         raise Forbidden("服务码由第三方机构出示，企业不能获取二维码")
     if issuing.effective_status(code) != "active":
         raise Conflict("只有生效中的服务码才有二维码")

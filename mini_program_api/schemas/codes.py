@@ -1,8 +1,8 @@
 """Schemas of commissions, service codes, verifications, visits and ratings."""
-from flask import current_app
+from flask import current_app, g
 from marshmallow import Schema, fields, validate
 
-from server.domain.issuing import code_url, effective_status
+from server.domain.issuing import URL_HOLDERS, code_url, effective_status
 from server.domain.qr import fingerprint
 from server.models.ratings import FLAGS
 
@@ -71,10 +71,14 @@ class CodeQueryArgsSchema(Schema):
 
 
 def _code_url(code):
-    if effective_status(code) != "active":
+    if effective_status(code) != "active" or g.user.role not in URL_HOLDERS:
         return None
     config = current_app.config
     return code_url(code, config["SECRET_KEYS"], config["PUBLIC_BASE_URL"])
+
+
+def _held_human_code(code):
+    return code.human_code if g.user.role in URL_HOLDERS else None
 
 
 def _qr_address(fmt):
@@ -93,7 +97,8 @@ class CodeSchema(Schema):
     id = fields.Integer()
     status = fields.Function(effective_status)
     version = fields.Integer()
-    human_code = fields.String()
+    human_code = fields.Function(_held_human_code, allow_none=True, metadata={
+        "description": "the 8-character code under the QR; typed in, it verifies like a scan, so never to the enterprise"})
     commission_id = fields.Integer()
     category = fields.Function(lambda code: code.commission.category)
     provider = fields.Nested(OrgRefSchema)
@@ -107,7 +112,8 @@ class CodeSchema(Schema):
     applied_at = LocalDateTime()
     approved_at = LocalDateTime(allow_none=True)
     decision_reason = fields.String(allow_none=True)
-    url = fields.Function(_code_url, allow_none=True)
+    url = fields.Function(_code_url, allow_none=True, metadata={
+        "description": "the QR's URL, only while active and never to the enterprise (it scans the provider's)"})
     qr_png = fields.Function(_qr_address("png"), allow_none=True,
                              metadata={"description": "address of the QR image (only while active); cacheable for good"})
     qr_svg = fields.Function(_qr_address("svg"), allow_none=True)

@@ -281,6 +281,12 @@ def codes_for(actor, status=None):
     return db.session.scalars(query.limit(500)).all()
 
 
+# Who may hold a code's URL (and so its QR): the provider shows it at the door; the agency and the
+# admin may look at it. Never the enterprise: with the URL it could "scan" with no provider at the
+# door, open visits and rate them.
+URL_HOLDERS = ("agency", "provider", "admin")
+
+
 def code_url(code, keys, public_base_url):
     """The static URL printed into the code's QR: ``{PUBLIC_BASE_URL}/c/{token}``."""
     # A code not approved yet has no issued version; its token (typed-in human code) is stamped

@@ -224,10 +224,20 @@ def test_code_is_visible_to_its_provider_enterprise_agency_and_admin(world, part
     agency, provider, enterprise, commission = parties
     code = world.code(agency, provider, enterprise, commission=commission)
 
-    for headers in (provider.headers, enterprise.headers, agency.headers, world.admin):
+    for headers in (provider.headers, agency.headers, world.admin):
         response = world.client.get(f"/api/v1/codes/{code['id']}", headers=headers)
         assert response.status_code == 200
         assert response.get_json() == code
+    # The enterprise sees who may come and why, but not the URL behind the QR nor the human code
+    # under it: holding either, it could open visits with no provider at its door (and rate them).
+    seen = world.client.get(f"/api/v1/codes/{code['id']}", headers=enterprise.headers).get_json()
+    assert code["url"] and code["qr_png"] and code["qr_svg"]
+    hidden = ("url", "qr_png", "qr_svg", "human_code")
+    assert [seen[key] for key in hidden] == [None] * 4 and code["human_code"]
+    assert {key: value for key, value in seen.items() if key not in hidden} == {
+        key: value for key, value in code.items() if key not in hidden}
+    listed = world.client.get("/api/v1/codes", headers=enterprise.headers).get_json()
+    assert [(item["id"], item["url"]) for item in listed] == [(code["id"], None)]
 
 
 def test_code_of_another_organisation_is_404(world, parties):

@@ -80,6 +80,8 @@ def test_visits_page_lists_open_past_and_upcoming(client, scene):
     assert "评价本次服务" in html
     assert f'data-code="{upcoming["id"]}"' in html
     assert f'data-code="{code["id"]}"' not in html  # used already: no longer "may come"
+    # Who may come and why, not the code number: typed in, it would open a visit with nobody at the door.
+    assert "应急预案编制指导" in html and upcoming["human_code"] not in html
 
 
 def test_rating_form_stores_the_rating(app, client, scene):
