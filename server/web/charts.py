@@ -3,6 +3,8 @@
 No JavaScript and no chart library in the browser: the page works offline, prints, and the test
 suite can read the numbers in it. Every text is escaped; the fonts named first carry Chinese.
 """
+import math
+
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -49,13 +51,15 @@ def trend_chart(months, title):
     ``months``: ``[{"month": "2026-11", "ratings": n, "satisfaction_rate": r or None}, ...]``.
     Each bar is labelled with its count, each point with its percentage.
     """
-    width, height, left, right, top, bottom = 760, 280, 44, 48, 34, 42
+    # ``top`` leaves a band under the legend for the label of a point at 100 %.
+    width, height, left, right, top, bottom = 760, 290, 44, 48, 46, 42
     plot_w, plot_h = width - left - right, height - top - bottom
     count = max(len(months), 1)
     slot = plot_w / count
     bar_w = max(min(slot * 0.6, 48), 2)
     peak = max([month["ratings"] for month in months] + [1])
-    every = max(1, round(count / 12))  # at most about 12 month labels under the axis
+    # At most 12 month labels under the axis ("2026-01" is ~45 units wide at 11 px; 12 slots are 56).
+    every = max(1, math.ceil(count / 12))
     body = [
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>',
         _text(left - 6, top + plot_h + 4, "0", 11, "end", "#888"),
@@ -75,22 +79,29 @@ def trend_chart(months, title):
         body.append(f'<rect class="bar" data-month="{escape(month["month"])}" data-value="{month["ratings"]}" '
                     f'x="{centre - bar_w / 2:.1f}" y="{top + plot_h - bar_h:.1f}" width="{bar_w:.1f}" '
                     f'height="{bar_h:.1f}" fill="{BLUE}" opacity="0.85"/>')
+        count_y = None
         if month["ratings"] and bar_h >= 18 and bar_w >= 14:
             # The count sits at the foot of the bar, away from the rate line (rates are mostly high).
-            body.append(_text(centre, top + plot_h - 6, str(month["ratings"]), 11, fill="#fff", weight="600"))
+            count_y = top + plot_h - 6
+            body.append(_text(centre, count_y, str(month["ratings"]), 11, fill="#fff", weight="600"))
         elif month["ratings"]:
-            body.append(_text(centre, top + plot_h - bar_h - 4, str(month["ratings"]), 11, fill=BLUE))
+            count_y = top + plot_h - bar_h - 4
+            body.append(_text(centre, count_y, str(month["ratings"]), 11, fill=BLUE))
         if index % every == 0:
             body.append(_text(centre, top + plot_h + 16, month["month"], 11, fill="#666"))
         if month["satisfaction_rate"] is not None:
             y = top + plot_h * (1 - month["satisfaction_rate"])
-            points.append((centre, y, month["satisfaction_rate"]))
+            label_y = y - 8
+            if count_y is not None and abs(label_y - count_y) < 13:
+                # A low rate's label would sit on the count: it goes above the count instead.
+                label_y = count_y - 14
+            points.append((centre, y, month["satisfaction_rate"], label_y))
     if len(points) > 1:
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _rate in points)
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _rate, _label_y in points)
         body.append(f'<polyline points="{path}" fill="none" stroke="{GREEN}" stroke-width="2"/>')
-    for x, y, rate in points:
+    for x, y, rate, label_y in points:
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{rate_colour(rate)}"/>')
-        body.append(_text(x, y - 8, _percent(rate), 11, fill="#333", weight="600", halo=True))
+        body.append(_text(x, label_y, _percent(rate), 11, fill="#333", weight="600", halo=True))
     if not months or not any(month["ratings"] for month in months):
         body.append(_text(left + plot_w / 2, top + plot_h / 2, _("这段时间没有评价"), 14, fill="#999"))
     return _svg(width, height, title, body)
@@ -104,7 +115,8 @@ def ranking_chart(providers, title, thresholds=(0.9, 0.8, 0.7), limit=20):
     coloured by the band they fall in; providers without ratings are listed without a bar.
     """
     rows = providers[:limit]
-    width, row_h, top, name_w, label_w = 760, 30, 30, 250, 110
+    # The title has a line of its own above the warning line's label (in English they overlapped).
+    width, row_h, top, name_w, label_w = 760, 30, 46, 250, 110
     plot_w = width - name_w - label_w - 10
     height = top + row_h * max(len(rows), 1) + 12
     threshold_x = name_w + plot_w * thresholds[0]
@@ -112,7 +124,7 @@ def ranking_chart(providers, title, thresholds=(0.9, 0.8, 0.7), limit=20):
         _text(width - 10, 16, title, 12, "end", "#888"),
         f'<line x1="{threshold_x:.1f}" y1="{top - 6}" x2="{threshold_x:.1f}" y2="{height - 8}" '
         f'stroke="{AMBER}" stroke-dasharray="4 3"/>',
-        _text(threshold_x, top - 10, _("预警线 %(rate)s", rate=_percent(thresholds[0])), 11, fill="#8a5a00"),
+        _text(threshold_x, top - 10, _("预警线 %(rate)s", rate=_percent(thresholds[0])), 11, fill="#8a5a00", halo=True),
     ]
     for index, row in enumerate(rows):
         y = top + index * row_h
@@ -125,7 +137,8 @@ def ranking_chart(providers, title, thresholds=(0.9, 0.8, 0.7), limit=20):
                     f'fill="{rate_colour(rate, thresholds)}"/>')
         label = (_("%(rate)s（%(count)s 条）", rate=_percent(rate), count=row["ratings"]) if rate is not None
                  else _("暂无评价"))
-        body.append(_text(name_w + bar_w + 6, y + 19, label, 12, "start", weight="600"))
+        # The halo keeps the label readable where the dashed warning line crosses it.
+        body.append(_text(name_w + bar_w + 6, y + 19, label, 12, "start", weight="600", halo=True))
     if not rows:
         body.append(_text(width / 2, top + 18, _("这段时间没有机构数据"), 14, fill="#999"))
     return _svg(width, height, title, body)
