@@ -27,6 +27,9 @@ def create_app(test_config=None):
 
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from . import models  # noqa: F401  (registers every table for migrations)
+    from .protection import init_protection
+
+    init_protection(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)

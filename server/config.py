@@ -45,6 +45,9 @@ def load_config(instance_path, environ=None):
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
+        # How many proxies (load balancers) stand in front of the app and set X-Forwarded-For/-Proto;
+        # 0 when clients connect directly. Rate limits count per client address.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 0)),
         "ACCESS_TOKEN_LIFETIME": int(env.get("ACCESS_TOKEN_LIFETIME", 8 * 3600)),
         "DYNAMIC_CODE_LIFETIME": int(env.get("DYNAMIC_CODE_LIFETIME", 60)),
         # How far a phone clock may be off when we judge "not yet valid" / "expired".
