@@ -61,7 +61,7 @@ def prepare(env):
         issuing.approve_code(agency_user, code.id)
         db.session.commit()
         url = issuing.code_url(code, app.config["SECRET_KEYS"], app.config["PUBLIC_BASE_URL"])
-        token = sign_access(app.config["SECRET_KEYS"], enterprise_user.id)
+        token = sign_access(app.config["SECRET_KEYS"], enterprise_user.id, enterprise_user.credential_fingerprint)
     return url, token
 
 

@@ -9,12 +9,14 @@ from server.domain.errors import Forbidden, Unauthenticated
 from server.domain.orgs import active_user
 from server.extensions import db
 from server.models import User
+from server.models.orgs import credential_fingerprint
 
 SECURITY = [{"bearerAuth": []}]
 
 
-def _bearer_user_id():
-    """The user id of the ``Authorization: Bearer`` header; None without a header.
+def _bearer_claim():
+    """``(user id, credential fingerprint)`` of the ``Authorization: Bearer`` header; None without
+    a header.
 
     Raises Unauthenticated for a header that is present but malformed, forged or expired.
     """
@@ -24,24 +26,26 @@ def _bearer_user_id():
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Authorization 头格式须为 Bearer <access_token>")
-    user_id = signing.read_access(current_app.config["SECRET_KEYS"], token.strip(),
-                                  current_app.config["ACCESS_TOKEN_LIFETIME"])
-    if user_id is None:
+    claim = signing.read_access(current_app.config["SECRET_KEYS"], token.strip(),
+                                current_app.config["ACCESS_TOKEN_LIFETIME"])
+    if claim is None:
         raise Unauthenticated("登录已失效，请重新登录")
-    return user_id
+    return claim
 
 
-_IDENTITY = select(User.id, User.role, User.org_id).where(User.id == bindparam("user_id"), User.active.is_(True))
+_IDENTITY = select(User.id, User.role, User.org_id, User.password_hash).where(
+    User.id == bindparam("user_id"), User.active.is_(True))
 
 
 def bearer_identity():
     """``(id, role, org_id)`` of the Bearer user without loading the ORM object — the scan path
     needs only these, and it is the path a person waits on. None without a header."""
-    user_id = _bearer_user_id()
-    if user_id is None:
+    claim = _bearer_claim()
+    if claim is None:
         return None
+    user_id, fingerprint = claim
     row = db.session.connection().execute(_IDENTITY, {"user_id": user_id}).first()
-    if row is None:
+    if row is None or credential_fingerprint(row.password_hash) != fingerprint:
         raise Unauthenticated("登录已失效，请重新登录")
     return row
 
@@ -51,11 +55,12 @@ def bearer_user():
 
     Raises Unauthenticated for a header that is present but wrong, expired or of a disabled user.
     """
-    user_id = _bearer_user_id()
-    if user_id is None:
+    claim = _bearer_claim()
+    if claim is None:
         return None
+    user_id, fingerprint = claim
     user = active_user(user_id)
-    if user is None:
+    if user is None or user.credential_fingerprint != fingerprint:
         raise Unauthenticated("登录已失效，请重新登录")
     return user
 
@@ -82,4 +87,4 @@ def role_required(*roles):
 def issue_access_token(user):
     """A signed access token for ``user`` and its lifetime in seconds."""
     lifetime = current_app.config["ACCESS_TOKEN_LIFETIME"]
-    return signing.sign_access(current_app.config["SECRET_KEYS"], user.id), lifetime
+    return signing.sign_access(current_app.config["SECRET_KEYS"], user.id, user.credential_fingerprint), lifetime

@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 
 from server.domain.orgs import authenticate
-from server.extensions import limiter
+from server.sign_in_limits import limit_sign_in
 
 from ..auth import issue_access_token
 from ..schemas import TokenArgsSchema, TokenSchema
@@ -11,11 +11,12 @@ blp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="Si
 
 
 @blp.route("/token", methods=["POST"])
-@limiter.limit("10 per minute")
+@limit_sign_in
 @blp.arguments(TokenArgsSchema)
 @blp.response(200, TokenSchema)
 def create_token(args):
-    """Exchange username and password for a Bearer access token (10 tries a minute per address)."""
+    """Exchange username and password for a Bearer access token. Failed tries are limited: 30 a
+    minute per client address, 10 a minute per account."""
     user = authenticate(args["username"], args["password"])
     token, lifetime = issue_access_token(user)
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime,

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from itsdangerous import BadData, BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from .. import clock
+from ..models import MAX_ROW_ID
+
+# A validity end beyond this (unix seconds, in the year 6325) is no date we ever sign.
+_MAX_TIMESTAMP = 2**37
 
 CODE_SALT = "service-code"
 DYNAMIC_CODE_SALT = "dynamic-service-code"
@@ -111,28 +115,38 @@ def _claimed_code_id(keys, token):
         _, payload = _serializer(keys, CODE_SALT).loads_unsafe(token)
     except Exception:  # noqa: BLE001 - anything unreadable simply claims nothing
         return None
-    if _is_claim(payload) and 0 < payload[0] < 2**31:
+    if _is_claim(payload):
         return payload[0]
     return None
 
 
 def _is_claim(payload):
+    """``[code id, version, end of validity]``, each an integer in the range we ever sign."""
     return (
         isinstance(payload, list)
         and len(payload) == 3
-        and all(isinstance(part, int) and not isinstance(part, bool) for part in payload)
+        and all(type(part) is int for part in payload)
+        and 0 < payload[0] <= MAX_ROW_ID
+        and 0 < payload[1] <= MAX_ROW_ID
+        and 0 <= payload[2] < _MAX_TIMESTAMP
     )
 
 
-def sign_access(keys, user_id):
-    """Sign an API access token for ``user_id``."""
-    return _serializer(keys, ACCESS_SALT).dumps(user_id)
+def sign_access(keys, user_id, fingerprint):
+    """Sign an API access token for ``user_id`` and the credential fingerprint it was issued
+    against (see ``User.credential_fingerprint``): a password reset ends the token."""
+    return _serializer(keys, ACCESS_SALT).dumps([user_id, fingerprint])
 
 
 def read_access(keys, token, max_age):
-    """Return the user id of a valid, unexpired access token, or None."""
+    """Return ``(user_id, fingerprint)`` of a valid, unexpired access token, or None."""
     try:
-        user_id = _serializer(keys, ACCESS_SALT).loads(token, max_age=max_age)
+        claim = _serializer(keys, ACCESS_SALT).loads(token, max_age=max_age)
     except (SignatureExpired, BadData):
         return None
-    return user_id if isinstance(user_id, int) and not isinstance(user_id, bool) else None
+    if not (isinstance(claim, list) and len(claim) == 2):
+        return None
+    user_id, fingerprint = claim
+    if type(user_id) is not int or not 0 < user_id <= MAX_ROW_ID or not isinstance(fingerprint, str):
+        return None
+    return user_id, fingerprint

@@ -27,6 +27,11 @@ class Organisation(db.Model):
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=now)
 
 
+def credential_fingerprint(password_hash):
+    """The last 12 characters of a password hash (part of its salted digest, never the password)."""
+    return password_hash[-12:]
+
+
 class User(UserMixin, db.Model):
     """A sign-in account. Every account belongs to exactly one organisation."""
 
@@ -48,10 +53,15 @@ class User(UserMixin, db.Model):
         """Flask-Login refuses sessions of disabled accounts."""
         return bool(self.active)
 
+    @property
+    def credential_fingerprint(self):
+        """A fingerprint of the password hash, carried by sessions and access tokens: a password
+        reset changes it, and so ends every sign-in made with the old password."""
+        return credential_fingerprint(self.password_hash)
+
     def get_id(self):
-        """The session id carries a fingerprint of the password hash: a password reset ends
-        every session that was signed in with the old password."""
-        return f"{self.id}:{self.password_hash[-12:]}"
+        """The session id: the user id and the credential fingerprint."""
+        return f"{self.id}:{self.credential_fingerprint}"
 
 
 class Staff(db.Model):

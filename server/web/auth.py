@@ -7,7 +7,7 @@ from flask_login import login_user, logout_user
 
 from server.domain.errors import InvalidCredentials
 from server.domain.orgs import active_user, authenticate
-from server.extensions import limiter
+from server.sign_in_limits import limit_sign_in
 
 blp = Blueprint("auth", __name__)
 
@@ -18,7 +18,7 @@ def load_user(session_id):
     if not user_id.isdigit():
         return None
     user = active_user(int(user_id))
-    if user is None or user.password_hash[-12:] != fingerprint:
+    if user is None or user.credential_fingerprint != fingerprint:
         return None
     return user
 
@@ -34,7 +34,7 @@ def _safe_next(target):
 
 
 @blp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limit_sign_in
 def login():
     """The sign-in form; after sign-in, back where the visitor came from or to the role's home."""
     errors = {}

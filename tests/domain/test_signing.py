@@ -116,26 +116,45 @@ def test_input_not_shaped_like_a_token_is_malformed(text):
 
 
 def test_access_token_is_not_a_code_token_and_back():
-    access = signing.sign_access([NEW], 5)
+    access = signing.sign_access([NEW], 5, "fp-of-hash12")
     code = signing.sign_code([NEW], 5, 1, END_TS, ISSUED_TS)
 
     with pytest.raises(signing.ForgedToken):
         signing.read_code([NEW], access)
     assert signing.read_access([NEW], code, 3600) is None
-    assert signing.read_access([NEW], access, 3600) == 5
+    assert signing.read_access([NEW], access, 3600) == (5, "fp-of-hash12")
 
 
 def test_access_token_expires_after_its_lifetime():
-    token = signing.sign_access([NEW], 5)
+    token = signing.sign_access([NEW], 5, "fp-of-hash12")
 
     move_clock(seconds=3600)
-    assert signing.read_access([NEW], token, 3600) == 5
+    assert signing.read_access([NEW], token, 3600) == (5, "fp-of-hash12")
     move_clock(seconds=1)
     assert signing.read_access([NEW], token, 3600) is None
 
 
 def test_access_token_signed_with_the_older_key_is_accepted_after_rotation():
-    token = signing.sign_access([OLD], 9)
+    token = signing.sign_access([OLD], 9, "fp-of-hash12")
 
-    assert signing.read_access([OLD, NEW], token, 3600) == 9
+    assert signing.read_access([OLD, NEW], token, 3600) == (9, "fp-of-hash12")
+    assert signing.read_access([NEW], token, 3600) is None
+
+
+@pytest.mark.parametrize("payload", [
+    [2**31, 1, END_TS], [0, 1, END_TS], [5, 2**63, END_TS], [5, 1, 2**70], [5, 1, -1], [5.0, 1, END_TS],
+    [True, 1, END_TS], [5, 1], "5",
+])
+def test_a_correctly_signed_claim_outside_what_we_sign_is_refused(payload):
+    # Only a holder of the key could make these; they must still never reach the database driver.
+    token = signing._serializer([NEW], signing.CODE_SALT).dumps(payload)
+
+    with pytest.raises(signing.ForgedToken):
+        signing.read_code([NEW], token)
+
+
+@pytest.mark.parametrize("claim", [[2**31, "fp-of-hash12"], [0, "fp"], ["5", "fp"], [5, None], 5, [5]])
+def test_a_correctly_signed_access_claim_of_the_wrong_shape_is_refused(claim):
+    token = signing._serializer([NEW], signing.ACCESS_SALT).dumps(claim)
+
     assert signing.read_access([NEW], token, 3600) is None
