@@ -58,6 +58,12 @@ def _sheet(book, title, headers, rows, formats):
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":
+                # openpyxl takes any text starting with "=" for a formula. Everything we write is
+                # data, much of it typed by enterprises and providers: a comment such as
+                # =HYPERLINK(…) or =WEBSERVICE(…) must stay text, never run in the agency's Excel.
+                cell.data_type = "s"
     for index, header in enumerate(headers, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(12, min(40, len(header) * 2 + 4))

