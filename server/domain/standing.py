@@ -48,6 +48,17 @@ STATE_TITLES = {
 }
 
 
+def open_decisions(state):
+    """The agency's decisions on a provider in ``state``, by function name: reinstatement of a
+    suspended or exited provider, exit of one that has not exited."""
+    decisions = set()
+    if state in BLOCKED_FOR_NEW_CODES:
+        decisions.add("reinstate_provider")
+    if state != "exited":
+        decisions.add("exit_provider")
+    return decisions
+
+
 def standing_of(agency_id, provider_id):
     """The provider's standing state under the agency (``good`` when never judged)."""
     state = db.session.scalar(select(Standing.state).where(
@@ -218,13 +229,13 @@ def reinstate_provider(actor, provider, reason):
 
     if actor.role != "agency":
         raise Forbidden("只有委托单位可以恢复机构")
+    _require_commissioned(actor.org_id, provider.id)
+    row = _standing_row(actor.org_id, provider.id)
+    if "reinstate_provider" not in open_decisions(row.state):
+        raise Conflict("该机构未被暂停或退出，无需恢复")
     reason = (reason or "").strip()
     if not reason:
         raise Invalid({"reason": ["请填写恢复理由"]})
-    _require_commissioned(actor.org_id, provider.id)
-    row = _standing_row(actor.org_id, provider.id)
-    if row.state not in BLOCKED_FOR_NEW_CODES:
-        raise Conflict("该机构未被暂停或退出，无需恢复")
     _move(row, actor, "reinstated", [{"rule": "reinstated", "text": reason, "rating_ids": []}], counting_from=now())
     return row
 
@@ -284,13 +295,13 @@ def exit_provider(actor, provider, reason):
 
     if actor.role != "agency":
         raise Forbidden("只有委托单位可以决定机构退出")
+    _require_commissioned(actor.org_id, provider.id)
+    row = _standing_row(actor.org_id, provider.id)
+    if "exit_provider" not in open_decisions(row.state):
+        raise Conflict("该机构已经退出")
     reason = (reason or "").strip()
     if not reason:
         raise Invalid({"reason": ["请填写退出理由"]})
-    _require_commissioned(actor.org_id, provider.id)
-    row = _standing_row(actor.org_id, provider.id)
-    if row.state == "exited":
-        raise Conflict("该机构已经退出")
     reasons = [{"rule": "manual_exit", "text": reason, "rating_ids": []}]
     _move(row, actor, "exited", reasons)
     _revoke_codes_on_exit(actor.org_id, provider.id, reasons)

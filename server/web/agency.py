@@ -196,7 +196,7 @@ def export_xlsx():
 def _render_standing(errors=None, typed=None, status=200):
     return render_template("agency/standing.html", providers=standing.agency_overview(current_user.org_id),
                            rules=exit_rules.rules_for(current_user.org_id), errors=errors or {},
-                           typed=typed or {}), status
+                           typed=typed or {}, open_decisions=standing.open_decisions), status
 
 
 @blp.route("/standing")
@@ -211,8 +211,12 @@ def _standing_decision(provider_id, action, done):
     if provider.kind != "provider":
         raise NotFound(_("机构不存在"))
     reason, errors = _reason()
+    if errors and action.__name__ not in standing.open_decisions(standing.standing_of(current_user.org_id, provider.id)):
+        # No form for this decision on the page to show the reason's error at: the domain says
+        # what is really wrong (not commissioned: 404; the state does not allow it: a flash).
+        errors = {}
     if not errors:
-        decided, errors = _decide(action, provider, reason)
+        decided, errors = _decide(action, provider, reason or "")
         if decided:
             flash(done, "ok")
     if errors:

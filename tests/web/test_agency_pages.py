@@ -355,6 +355,25 @@ def test_reinstating_needs_a_reason(app, agency_browser, scene):
     assert 'data-status="reinstated"' in html_of(agency_browser.get("/agency/standing"))
 
 
+@pytest.mark.parametrize("action, state, message", [
+    ("reinstate", "good", "该机构未被暂停或退出，无需恢复"),
+    ("reinstate", "warned", "该机构未被暂停或退出，无需恢复"),
+    ("exit", "exited", "该机构已经退出"),
+])
+def test_a_decision_the_state_does_not_allow_says_so_even_without_a_reason(app, world, agency_browser, scene,
+                                                                          action, state, message):
+    # The page shows no form for it, so a field error would be shown nowhere: the state is the answer.
+    _world, agency, provider, enterprise, commission = scene
+    world.set_standing(agency, provider, state)
+    before = world.snapshot()
+
+    response = post(agency_browser, f"/agency/standing/{provider.id}/{action}", {"reason": ""}, page="/agency/standing")
+
+    assert response.status_code == 302 and response.headers["Location"] == "/agency/standing"
+    assert message in html_of(agency_browser.get("/agency/standing"))
+    assert world.snapshot() == before
+
+
 def test_standing_page_shows_the_window_the_rules_read_and_the_ratings_behind_a_rule(agency_browser, scene):
     world, agency, provider, enterprise, commission = scene
     rated_visits(world, agency, provider, enterprise, [5, 1, 2, 1],
