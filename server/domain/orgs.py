@@ -1,13 +1,13 @@
 """Organisations, accounts and the staff roster."""
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import func, select
 from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Organisation, Staff, User
-from ..models.orgs import ROLE_ORG_KIND
+from ..models.orgs import ORG_KIND_LABELS, ROLE_ORG_KIND
 from . import audit
 from .errors import Conflict, Forbidden, Invalid, InvalidCredentials, NotFound
 
@@ -89,13 +89,13 @@ def create_user(actor, username, password, role, org):
     """Create an account of ``role`` in ``org``.
 
     Raises Invalid when the role does not fit the organisation or the password is too short,
-    Conflict when the username is taken.
+    Conflict when the username is taken — in any mix of capitals: people type ``YJJ`` for ``yjj``.
     """
     if ROLE_ORG_KIND[role] != org.kind:
-        raise Invalid({"role": [f"角色 {role} 与单位类型 {org.kind} 不符"]})
+        raise Invalid({"role": [f"该单位是{ORG_KIND_LABELS[org.kind]}，不能开设此角色的账号"]})
     _check_password(password)
     username = username.strip()
-    if db.session.scalar(select(User.id).where(User.username == username)):
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise Conflict("用户名已被占用", {"username": ["用户名已被占用"]})
     user = User(username=username, password_hash=hash_password(password), role=role, org_id=org.id)
     db.session.add(user)
@@ -111,7 +111,7 @@ def create_admin(username, password):
 
 def authenticate(username, password):
     """Return the active user with these credentials. Raises InvalidCredentials otherwise."""
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    user = db.session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
     if user is None:
         check_password_hash(_dummy_hash(), password or "")
         raise InvalidCredentials("用户名或密码错误")

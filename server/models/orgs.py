@@ -9,6 +9,7 @@ ORG_KINDS = ("agency", "provider", "enterprise", "platform")
 ROLES = ("agency", "provider", "enterprise", "admin")
 
 #: Which kind of organisation an account of each role belongs to.
+ORG_KIND_LABELS = {"agency": "委托单位", "provider": "第三方机构", "enterprise": "企业", "platform": "平台"}
 ROLE_ORG_KIND = {"agency": "agency", "provider": "provider", "enterprise": "enterprise", "admin": "platform"}
 
 

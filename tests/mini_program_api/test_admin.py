@@ -1,7 +1,8 @@
 """/api/v1/admin: organisations and accounts."""
+import pytest
 
 from server.models import Organisation, User
-from tests.factories import assert_error, make_uscc
+from tests.factories import PASSWORD, assert_error, make_uscc
 
 # A real-looking USCC with a correct GB 32100-2015 check digit, and the same with a wrong one.
 GOOD_USCC = make_uscc("9", 777)
@@ -99,15 +100,26 @@ def test_invalid_account_is_422_and_stores_nothing(world, subtests):
             assert world.snapshot() == before
 
 
-def test_taken_username_is_409_and_stores_nothing(world):
+@pytest.mark.parametrize("spelling", [str, str.upper, str.capitalize])
+def test_taken_username_is_409_in_any_capitals_and_stores_nothing(world, spelling):
     enterprise = world.enterprise()
     before = world.count(User)
 
     response = world.client.post("/api/v1/admin/users", headers=world.admin, json={
-        "username": enterprise.username, "password": "gate-keeper-42", "role": "enterprise", "org_uscc": enterprise.uscc})
+        "username": spelling(enterprise.username), "password": "gate-keeper-42", "role": "enterprise",
+        "org_uscc": enterprise.uscc})
 
     assert_error(response, 409)
     assert world.count(User) == before
+
+
+def test_sign_in_ignores_the_capitals_of_the_username_but_not_of_the_password(world):
+    enterprise = world.enterprise()
+
+    assert world.client.post("/api/v1/auth/token", json={
+        "username": enterprise.username.upper(), "password": PASSWORD}).get_json()["org_id"] == enterprise.id
+    assert_error(world.client.post("/api/v1/auth/token", json={
+        "username": enterprise.username.upper(), "password": PASSWORD.upper()}), 401)
 
 
 def test_only_admins_create_accounts(world):

@@ -95,7 +95,7 @@ def test_admin_creates_an_account_that_can_sign_in(app, world, admin_browser):
 
 @pytest.mark.parametrize("form, field, text", [
     ({"password": "short"}, "password", "密码至少 8 位"),
-    ({"role": "provider"}, "role", "角色 provider 与单位类型 enterprise 不符"),
+    ({"role": "provider"}, "role", "该单位是企业，不能开设此角色的账号"),
     ({"org_uscc": "913304810000000999"}, "org_uscc", "统一社会信用代码无效（18 位，校验位须正确）"),
     ({"username": "a"}, "username", "用户名为 3-64 位字母、数字或 _.-@"),
 ])
