@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, select
 from server.domain import signing
 from server.domain.errors import Forbidden, Unauthenticated
 from server.domain.orgs import active_user
-from server.extensions import db
+from server.extensions import read_rows
 from server.models import User
 from server.models.orgs import credential_fingerprint
 
@@ -44,7 +44,8 @@ def bearer_identity():
     if claim is None:
         return None
     user_id, fingerprint = claim
-    row = db.session.connection().execute(_IDENTITY, {"user_id": user_id}).first()
+    rows = read_rows(_IDENTITY, {"user_id": user_id})
+    row = rows[0] if rows else None
     if row is None or credential_fingerprint(row.password_hash) != fingerprint:
         raise Unauthenticated("登录已失效，请重新登录")
     return row

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from ..clock import end_of_day, now, start_of_day
-from ..extensions import db
+from ..extensions import db, read_rows
 from ..models import Commission, ExitRule, Organisation, Scan, ServiceCode, Staff, Standing, Visit, code_staff
 from ..models.visits import RAW_INPUT_LIMIT
 from . import audit, signing
@@ -235,7 +235,7 @@ def verify_scan(raw_input, scanner, *, keys, public_base_url, scope_item=None,
             reason = "bad_signature"
             claimed_code_id = forged.claimed_code_id
         else:
-            rows = db.session.connection().execute(_CODE_QUERY, {"code_id": claim.code_id}).all()
+            rows = read_rows(_CODE_QUERY, {"code_id": claim.code_id})
             if rows:
                 row = rows[0]
                 staff = [_Person(r.staff_id, r.staff_name, r.staff_title, r.staff_phone)
