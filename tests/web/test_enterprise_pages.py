@@ -67,6 +67,8 @@ def test_forged_code_page_is_red_with_advice(client, scene):
     tampered = path_of(code["url"])[:-3] + ("AAA" if not code["url"].endswith("AAA") else "BBB")
     html = client.get(tampered).get_data(as_text=True)
     assert 'data-reason="bad_signature"' in html and "请拒绝入企并反映" in html
+    # Nothing was shown, so nothing was hidden: no "details masked, sign in for more" hint.
+    assert 'id="sign-in-hint"' not in html and "已隐去" not in html
 
 
 def test_visits_page_lists_open_past_and_upcoming(client, scene):
