@@ -152,27 +152,33 @@ def get_org(org_id):
     return org
 
 
-def find_orgs(kind=None, text=None, limit=300):
-    """Organisations for the admin list, by kind then id; ``text`` matches the name or the USCC."""
+#: Rows on one page of the admin's lists.
+PAGE_SIZE = 50
+
+
+def find_orgs(kind=None, text=None, page=1):
+    """One page (``PAGE_SIZE`` rows, a Flask-SQLAlchemy Pagination with the total) of the
+    organisations for the admin list, by kind then id; ``text`` matches the name or the USCC."""
     query = select(Organisation).where(Organisation.kind != "platform")
     if kind:
         query = query.where(Organisation.kind == kind)
     if text and text.strip():
         pattern = f"%{text.strip()}%"
         query = query.where(Organisation.name.ilike(pattern) | Organisation.uscc.ilike(pattern))
-    return db.session.scalars(query.order_by(Organisation.kind, Organisation.id).limit(limit)).all()
+    return db.paginate(query.order_by(Organisation.kind, Organisation.id), page=page, per_page=PAGE_SIZE,
+                       error_out=False)
 
 
-def find_users(role=None, text=None, limit=300):
-    """Accounts for the admin list, with their organisation; ``text`` matches the username or the
-    organisation's name."""
+def find_users(role=None, text=None, page=1):
+    """One page (``PAGE_SIZE`` rows, a Pagination with the total) of the accounts for the admin
+    list, with their organisation; ``text`` matches the username or the organisation's name."""
     query = select(User).join(Organisation, Organisation.id == User.org_id)
     if role:
         query = query.where(User.role == role)
     if text and text.strip():
         pattern = f"%{text.strip()}%"
         query = query.where(User.username.ilike(pattern) | Organisation.name.ilike(pattern))
-    return db.session.scalars(query.order_by(User.role, User.id).limit(limit)).all()
+    return db.paginate(query.order_by(User.role, User.id), page=page, per_page=PAGE_SIZE, error_out=False)
 
 
 def _user_for_admin(actor, user_id):

@@ -35,6 +35,12 @@ def _save(action, *args):
         raise
 
 
+def _page():
+    """The ``page`` query argument: 1 when missing or not a page number."""
+    page = request.args.get("page", type=int) or 1
+    return min(max(page, 1), 100_000)
+
+
 # ---- organisations --------------------------------------------------------------------------
 
 @blp.route("/", methods=["GET", "POST"], endpoint="orgs")
@@ -53,7 +59,7 @@ def orgs_page():
                 flash(_("已登记单位：%(name)s", name=org.name), "ok")
                 return redirect(url_for("admin.orgs"))
     kind = request.args.get("kind") if request.args.get("kind") in ORG_KINDS else None
-    found = orgs.find_orgs(kind, request.args.get("q"))
+    found = orgs.find_orgs(kind, request.args.get("q"), _page())
     return render_template("admin/orgs.html", orgs=found, kinds=ORG_KINDS, values=values, errors=errors,
                            chosen=kind or "", q=request.args.get("q", "")), 422 if errors else 200
 
@@ -62,7 +68,7 @@ def orgs_page():
 
 def _render_users(errors=None, values=None, row_errors=None, status=200):
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    found = orgs.find_users(role, request.args.get("q"))
+    found = orgs.find_users(role, request.args.get("q"), _page())
     return render_template(
         "admin/users.html", users=found, roles=ROLES, chosen=role or "", q=request.args.get("q", ""),
         errors=errors or {}, values=values or {"username": "", "role": "enterprise", "org_uscc": ""},

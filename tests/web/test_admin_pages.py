@@ -1,5 +1,6 @@
 """Admin pages: organisations, accounts (create, disable, reset password), the service catalogue,
 and who may open them."""
+import re
 from functools import partial
 
 import pytest
@@ -246,3 +247,23 @@ def test_admin_changes_are_forbidden_to_an_agency_and_need_the_csrf_token(app, w
     assert admin_browser.post(f"/admin/users/{user_id}/disable").status_code == 400
     with app.app_context():
         assert user_named(agency.username).active is True
+
+
+def test_long_lists_come_in_pages_of_fifty_with_the_filters_kept(app, world, admin_browser):
+    for number in range(55):
+        world.enterprise(name=f"海宁测试纺织第{number:02d}厂")
+
+    first = html_of(admin_browser.get("/admin/?kind=enterprise&q=测试纺织"))
+    assert "单位）" not in first and "（55）" in first
+    assert first.count("data-org=") == 50
+    assert 'rel="next"' in first and 'rel="prev"' not in first and "第 1 / 2 页" in first
+    next_link = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    assert "kind=enterprise" in next_link and "page=2" in next_link
+    second = html_of(admin_browser.get(next_link))
+    assert second.count("data-org=") == 5 and "第 2 / 2 页" in second and 'rel="prev"' in second
+    # A page past the end, or no page number at all, is an empty page or the first, never an error.
+    assert admin_browser.get("/admin/?kind=enterprise&q=测试纺织&page=9").status_code == 200
+    assert html_of(admin_browser.get("/admin/?page=x")).count("data-org=") == 50
+
+    users = html_of(admin_browser.get("/admin/users?role=enterprise"))
+    assert users.count("data-user=") == 50 and "（55）" in users and "第 1 / 2 页" in users
