@@ -3,6 +3,8 @@
 Domain errors, HTTP errors (404 routes, 405, 413, 429) and marshmallow/webargs validation errors
 all become this shape here, and nowhere else.
 """
+import re
+
 from flask import jsonify, request
 
 
@@ -32,7 +34,42 @@ _TRANSLATIONS = {
     "Invalid input type.": "请求体须为 JSON 对象",
     "Invalid value.": "取值无效",
     "Invalid JSON body.": "请求体不是有效的 JSON",
+    "Not a valid number.": "须为数字",
+    "Not a valid utf-8 string.": "须为 UTF-8 文本",
+    "Special numeric values (nan or infinity) are not permitted.": "须为有限的数字",
+    "Number too large.": "数字过大",
+    "Not a valid mapping type.": "须为 JSON 对象",
+    "Not a valid datetime.": "时间格式须为 ISO 8601",
 }
+
+# marshmallow's messages with numbers in them.
+_PATTERNS = (
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), "长度不能超过 {0}"),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), "长度不能少于 {0}"),
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), "长度须在 {0} 到 {1} 之间"),
+    (re.compile(r"^Length must be (\d+)\.$"), "长度须为 {0}"),
+    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"), "须在 {0} 到 {1} 之间"),
+    (re.compile(r"^Must be greater than or equal to (\S+)\.$"), "不能小于 {0}"),
+    (re.compile(r"^Must be less than or equal to (\S+)\.$"), "不能大于 {0}"),
+    (re.compile(r"^Must be one of: .*\.$"), "取值无效"),
+)
+
+
+def translate(message):
+    """A validation message in the words a Chinese user reads. The field types of
+    ``schemas.common`` and the schemas' own messages are Chinese already; marshmallow's English
+    defaults are translated here, and an English message nobody foresaw becomes 取值无效 rather
+    than reach a person who reads Chinese."""
+    text = str(message)
+    if text in _TRANSLATIONS:
+        return _TRANSLATIONS[text]
+    for pattern, chinese in _PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return chinese.format(*match.groups())
+    if text.isascii() and re.search(r"[A-Za-z]", text):
+        return "取值无效"
+    return text
 
 
 def field_errors(messages):
@@ -59,7 +96,7 @@ def _texts(value):
         for item in value:
             texts.extend(_texts(item))
         return texts
-    return [_TRANSLATIONS.get(str(value), str(value))]
+    return [translate(value)]
 
 
 def error_response(status, message=None, errors=None, headers=None):
@@ -105,6 +142,11 @@ def reject_non_json_body():
         return None
     if not request.content_length and not request.get_data(cache=True):
         return None
-    if not request.is_json or request.get_json(silent=True) is None:
+    try:
+        document = request.get_json(silent=True) if request.is_json else None
+    except RecursionError:
+        # Nested deeper than the parser recurses ([[[[… by the ten thousand): no document of ours.
+        document = None
+    if document is None:
         return error_response(400)
     return None

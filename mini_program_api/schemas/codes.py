@@ -7,7 +7,7 @@ from server.domain.qr import fingerprint
 from server.models.ratings import FLAGS
 
 from .accounts import StaffSchema
-from .common import LocalDateTime, REASON, SHORT, USCC
+from .common import USCC, BusinessDate, LocalDateTime, RowId, Text
 
 
 class OrgRefSchema(Schema):
@@ -20,19 +20,25 @@ class AgencyRefSchema(Schema):
     complaint_phone = fields.String(attribute="contact_phone", allow_none=True)
 
 
-SCOPE_LIST = fields.List(fields.String(validate=SHORT), required=True,
+SCOPE_ITEM = Text(max_length=100, required=True, error="服务事项须为 1-100 字")
+SCOPE_LIST = fields.List(SCOPE_ITEM, required=True,
                          validate=validate.Length(min=1, max=50, error="请选择 1 到 50 项服务事项"))
+#: The largest visit budget of a commission: ten visits a working day for years, far beyond a county's.
+MAX_VISIT_BUDGET = 100_000
 
 
 class CommissionArgsSchema(Schema):
     provider_uscc = fields.String(required=True, validate=USCC)
-    category = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    category = Text(required=True, max_length=64, error="服务类别须为 1-64 字")
     scope_items = SCOPE_LIST
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(required=True)
+    start_date = BusinessDate(required=True)
+    end_date = BusinessDate(required=True)
     enterprise_usccs = fields.List(fields.String(validate=USCC), load_default=list,
                                    validate=validate.Length(max=2000, error="企业名单不超过 2000 家"))
-    visit_budget = fields.Integer(load_default=None, allow_none=True)
+    visit_budget = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                  error_messages={"invalid": "入企次数预算须为整数"},
+                                  validate=validate.Range(min=1, max=MAX_VISIT_BUDGET,
+                                                          error=f"入企次数预算须为 1 到 {MAX_VISIT_BUDGET} 之间的整数"))
 
 
 class CommissionSchema(Schema):
@@ -51,18 +57,18 @@ class CommissionSchema(Schema):
 # ---- codes ----------------------------------------------------------------------------------
 
 class CodeArgsSchema(Schema):
-    commission_id = fields.Integer(required=True, strict=True)
+    commission_id = RowId(required=True, strict=True)
     enterprise_uscc = fields.String(required=True, validate=USCC)
     scope_items = SCOPE_LIST
-    valid_from = fields.Date(required=True)
-    valid_until = fields.Date(required=True)
-    staff_ids = fields.List(fields.Integer(strict=True), required=True,
+    valid_from = BusinessDate(required=True)
+    valid_until = BusinessDate(required=True)
+    staff_ids = fields.List(RowId(strict=True), required=True,
                             validate=validate.Length(min=1, max=20, error="请选择 1 到 20 名入企人员"))
-    purpose = fields.String(required=True, validate=validate.Length(min=1, max=500, error="请填写入企目的（500 字以内）"))
+    purpose = Text(required=True, max_length=500, multiline=True, error="请填写入企目的（500 字以内）")
 
 
 class ReasonArgsSchema(Schema):
-    reason = fields.String(required=True, validate=REASON)
+    reason = Text(required=True, max_length=500, error="请填写理由（500 字以内）")
 
 
 class CodeQueryArgsSchema(Schema):
@@ -131,7 +137,8 @@ class VerificationArgsSchema(Schema):
     # No upper bound: whatever a camera read gets a verdict (``malformed``), never a 4xx; the body
     # limit (MAX_CONTENT_LENGTH) bounds the size and the scan record keeps only the first 300 characters.
     token = fields.String(required=True, validate=validate.Length(min=1, error="token 不能为空"))
-    scope_item = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    # Left out, null or blank: no scope item asked about (the verdict does not check the scope).
+    scope_item = Text(load_default=None, allow_none=True, max_length=100, error="服务事项不超过 100 字")
 
 
 class VerdictSchema(Schema):
@@ -145,16 +152,16 @@ class VerdictSchema(Schema):
 
 
 class SummaryArgsSchema(Schema):
-    summary = fields.String(required=True, validate=validate.Length(min=1, max=2000, error="请填写服务小结（2000 字以内）"))
+    summary = Text(required=True, max_length=2000, multiline=True, error="请填写服务小结（2000 字以内）")
 
 
 class RatingArgsSchema(Schema):
     level = fields.Integer(required=True, strict=True,
                            validate=validate.Range(min=1, max=5, error="评价等级须为 1 到 5"))
     flags = fields.List(fields.String(validate=validate.OneOf(tuple(FLAGS), error="未知的问题标记")),
-                        load_default=list, validate=validate.Length(max=len(FLAGS)))
-    comment = fields.String(load_default=None, allow_none=True,
-                            validate=validate.Length(max=1000, error="评价内容不超过 1000 字"))
+                        load_default=list, validate=validate.Length(
+                            max=len(FLAGS), error=f"问题标记最多 {len(FLAGS)} 项"))
+    comment = Text(load_default=None, allow_none=True, max_length=1000, multiline=True, error="评价内容不超过 1000 字")
 
 
 class RatingSchema(Schema):

@@ -1,19 +1,19 @@
 """Schemas of statistics, standing, bad-review cases, exit rules, notifications and failed scans."""
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.domain import cases as cases_domain
 from server.domain.notify import KINDS as NOTIFICATION_KINDS
 from server.domain.verifying import MESSAGES as SCAN_MESSAGES
 from server.models.ratings import FLAGS
 
-from .common import LocalDateTime
+from .common import BusinessDate, LocalDateTime, RowId, Text
 
 
 # ---- statistics and standing ----------------------------------------------------------------
 
 class PeriodArgsSchema(Schema):
-    date_from = fields.Date(data_key="from", load_default=None)
-    date_to = fields.Date(data_key="to", load_default=None)
+    date_from = BusinessDate(data_key="from", load_default=None)
+    date_to = BusinessDate(data_key="to", load_default=None)
 
 
 class ProviderStatsSchema(Schema):
@@ -58,11 +58,14 @@ class CaseQueryArgsSchema(Schema):
 
 
 class CaseNoteArgsSchema(Schema):
-    note = fields.String(required=True, metadata={"description": "what was done (1-2000 characters)"})
+    note = Text(required=True, max_length=cases_domain.NOTE_LIMIT, multiline=True,
+                error=f"请填写处理情况（{cases_domain.NOTE_LIMIT} 字以内）",
+                metadata={"description": "what was done (1-2000 characters)"})
 
 
 class FlagDecisionArgsSchema(CaseNoteArgsSchema):
-    decision = fields.String(required=True, metadata={
+    decision = fields.String(required=True, validate=validate.OneOf(
+        ("confirmed", "dismissed"), error="须为 confirmed（认定）或 dismissed（排除）"), metadata={
         "enum": ["confirmed", "dismissed"],
         "description": "confirmed (认定: the exit rule applies) or dismissed (排除)"})
 
@@ -145,20 +148,28 @@ CASE_SCHEMAS = {"agency": AgencyCaseSchema, "admin": AgencyCaseSchema, "enterpri
                 "provider": CaseSchema}
 
 
+def _ratio(message, **kwargs):
+    """A satisfaction-rate threshold 0..1: not a number, NaN and infinity all get ``message``."""
+    return fields.Float(error_messages={"invalid": message, "special": message, "too_large": message}, **kwargs)
+
+
+def _count(**kwargs):
+    """A whole number of the rules; its range is ``exit_rules.validate_rules``'s call."""
+    return fields.Integer(strict=True, error_messages={"invalid": "须为整数"}, **kwargs)
+
+
 class ExitRulesArgsSchema(Schema):
     """A partial change of the exit rules; fields left out stay as they are. Whether the values fit
     together is ``server.domain.exit_rules.validate_rules``'s call (422 naming each field)."""
 
-    window = fields.Integer(strict=True, metadata={"description": "judge the provider's last N ratings"})
-    minimum_sample = fields.Integer(strict=True, metadata={"description": "… once there are at least this many"})
-    warn_below = fields.Float(error_messages={"invalid": "须为 0 到 1 之间的比例，如 0.9"},
-                              metadata={"description": "satisfaction rate below this → warned (0..1)"})
-    suspend_below = fields.Float(error_messages={"invalid": "须为 0 到 1 之间的比例，如 0.8"},
-                                 metadata={"description": "below this → suspended (0..1)"})
-    exit_below = fields.Float(error_messages={"invalid": "须为 0 到 1 之间的比例，如 0.7"},
-                              metadata={"description": "below this → exited (0..1)"})
-    bad_reviews_to_exit = fields.Integer(strict=True, metadata={"description": "this many bad reviews …"})
-    bad_review_days = fields.Integer(strict=True, metadata={"description": "… within this many days → exited"})
+    window = _count(metadata={"description": "judge the provider's last N ratings"})
+    minimum_sample = _count(metadata={"description": "… once there are at least this many"})
+    warn_below = _ratio("须为 0 到 1 之间的比例，如 0.9",
+                        metadata={"description": "satisfaction rate below this → warned (0..1)"})
+    suspend_below = _ratio("须为 0 到 1 之间的比例，如 0.8", metadata={"description": "below this → suspended (0..1)"})
+    exit_below = _ratio("须为 0 到 1 之间的比例，如 0.7", metadata={"description": "below this → exited (0..1)"})
+    bad_reviews_to_exit = _count(metadata={"description": "this many bad reviews …"})
+    bad_review_days = _count(metadata={"description": "… within this many days → exited"})
     exit_flags = fields.List(fields.String(), metadata={
         "description": "red-line flags that exit the provider once the agency confirms them",
         "items": {"enum": list(FLAGS)}})
@@ -204,8 +215,8 @@ class NotificationListSchema(Schema):
 
 
 class MarkReadArgsSchema(Schema):
-    id = fields.Integer(strict=True, load_default=None, allow_none=True,
-                        metadata={"description": "one message; left out: all of the organisation's"})
+    id = RowId(strict=True, load_default=None, allow_none=True,
+               metadata={"description": "one message; left out: all of the organisation's"})
 
 
 class MarkReadSchema(Schema):

@@ -140,8 +140,12 @@ def bad_reviews_for_agency(agency_id, provider_id=None, limit=300):
     """Bad reviews (差评) of the providers the agency commissioned, newest first, real-name towards
     the agency: each row carries the rating, provider and enterprise names, the rater's username,
     the code's human code and the steps of the case the review opened (``case_id`` None when there
-    is none). One query."""
+    is none). One query. Raises Invalid for a provider id no row can have."""
     from sqlalchemy.orm import aliased
+
+    from .stats import check_provider_filter
+
+    check_provider_filter(provider_id)
 
     from ..models import Organisation, ReviewCase, ServiceCode, User
 

@@ -3,9 +3,9 @@ from datetime import date
 
 from sqlalchemy import case, func, select
 
-from ..clock import end_of_day, start_of_day
+from ..clock import EARLIEST_DAY, LATEST_DAY, end_of_day, start_of_day
 from ..extensions import db
-from ..models import Commission, Organisation, Rating, ServiceCode, Standing, Visit
+from ..models import MAX_ROW_ID, Commission, Organisation, Rating, ServiceCode, Standing, Visit
 from ..models.ratings import SATISFIED_LEVELS
 from .errors import Forbidden, Invalid
 from .rating import satisfaction_rate
@@ -69,10 +69,7 @@ def satisfaction(actor, date_from, date_to):
 
 # ---- the agency console's dashboard ---------------------------------------------------------
 
-#: Dates a period may name. Outside them a day cannot be turned into an instant, and no service
-#: of this platform happened there anyway.
-EARLIEST_DAY = date(2000, 1, 1)
-LATEST_DAY = date(2099, 12, 31)
+# A period names days in EARLIEST_DAY … LATEST_DAY (server.clock), as every business date does.
 #: The longest period of a dashboard or an export: the monthly series stays a readable chart.
 MAX_PERIOD_MONTHS = 120
 
@@ -89,6 +86,13 @@ def check_period(date_from, date_to):
         raise Invalid({"to": ["结束日期不能早于开始日期"]})
     if len(_months(date_from, date_to)) > MAX_PERIOD_MONTHS:
         raise Invalid({"from": [f"统计区间最长 {MAX_PERIOD_MONTHS // 12} 年"]})
+
+
+def check_provider_filter(provider_id, field="provider"):
+    """Raise Invalid for a provider filter that no row can have (the schemas bound ids; this keeps
+    a caller that read the id with a plain integer from an overflow in the database)."""
+    if provider_id is not None and not 1 <= provider_id <= MAX_ROW_ID:
+        raise Invalid({field: ["请从列表中选择机构"]})
 
 
 def _months(date_from, date_to):
@@ -144,11 +148,13 @@ def dashboard(actor, date_from, date_to, provider_id=None, category=None):
     Returns codes issued (approved in the period), ratings, satisfied ratings, bad reviews, 满意率
     with its formula, a series by month and the providers ranked by 满意率. Everything is counted
     in SQL (GROUP BY); an agency sees what it commissioned, an admin every agency.
-    Raises Forbidden for other roles, Invalid for a period that :func:`check_period` refuses.
+    Raises Forbidden for other roles, Invalid for a period that :func:`check_period` refuses or a
+    provider id no row can have.
     """
     if actor.role not in ("agency", "admin"):
         raise Forbidden("只有委托单位和平台管理员可以查看满意率统计")
     check_period(date_from, date_to)
+    check_provider_filter(provider_id)
     start, end = start_of_day(date_from), end_of_day(date_to)
     agency_id = actor.org_id if actor.role == "agency" else None
     scope = (agency_id, provider_id, category)

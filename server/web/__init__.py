@@ -67,7 +67,11 @@ def _notification_badge():
 
 
 def _page_domain_error(error: DomainError):
-    return render_template("error.html", message=error.message, status=error.status), error.status
+    # A rule broken by input the page shows no form for (a filter in the address): say which.
+    texts = [str(text) for texts in (error.errors or {}).values()
+             for text in (texts if isinstance(texts, (list, tuple)) else [texts])]
+    message = error.message + ("：" + "；".join(texts) if texts else "")
+    return render_template("error.html", message=message, status=error.status), error.status
 
 
 _HTTP_MESSAGES = {

@@ -1,4 +1,6 @@
 """Reading page forms with the same schemas the phone API uses, so each rule lives in one place."""
+import re
+
 from marshmallow import ValidationError
 
 from mini_program_api.errors import field_errors
@@ -36,6 +38,10 @@ def form_dict(form, lists=(), ints=(), int_lists=(), optional=()):
     return data
 
 
+_INTEGER = re.compile(r"-?[0-9]{1,100}")
+
+
 def _to_int(value):
+    # Any number of digits the schema can name as out of range (ids: RowId); text otherwise.
     text = str(value).strip()
-    return int(text) if text.lstrip("-").isdigit() and len(text) < 12 else text
+    return int(text) if _INTEGER.fullmatch(text) else text

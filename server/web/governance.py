@@ -4,12 +4,13 @@ follow-up rating, the agency's exit rules and failed scans, and everybody's noti
 Views parse the form with the phone API's schemas, call one domain function and commit; a state
 conflict becomes a flash message, a broken rule an error at its field.
 """
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from mini_program_api.schemas import (CaseNoteArgsSchema, CaseQueryArgsSchema, ExitRulesArgsSchema,
-                                      FlagDecisionArgsSchema, PeriodArgsSchema, RatingArgsSchema)
+                                      FlagDecisionArgsSchema, MarkReadArgsSchema, PeriodArgsSchema,
+                                      RatingArgsSchema)
 from server.domain import cases, exit_rules, notify, rating, scans
 from server.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from server.extensions import db
@@ -245,7 +246,10 @@ def notifications():
 @role_page(*EVERY_ROLE)
 def notifications_read():
     """Mark one message (``id``) or all of them read."""
-    message_id = request.form.get("id", type=int)
+    values, errors = load_form(MarkReadArgsSchema(), form_dict(request.form, ints=("id",), optional=("id",)))
+    if errors:
+        abort(404)  # the hidden id of a message button: no such message
+    message_id = values["id"]
     marked = notify.mark_read(current_user.org_id, message_id)
     db.session.commit()
     if message_id is None:

@@ -6,6 +6,7 @@ the public details, and is told what signing in would add.
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
+from mini_program_api.schemas.common import clean_text
 from server.domain.verifying import Scanner, verify_scan
 from server.extensions import db
 
@@ -24,7 +25,8 @@ def verify_for_page(raw):
     config = current_app.config
     verdict = verify_scan(
         raw[:4096], page_scanner(), keys=config["SECRET_KEYS"], public_base_url=config["PUBLIC_BASE_URL"],
-        scope_item=(request.args.get("scope_item") or None),
+        # Blank (or only invisible characters): no scope item asked about, as in the API.
+        scope_item=clean_text(request.args.get("scope_item", "")) or None,
         tolerance_seconds=config["VALIDITY_TOLERANCE_SECONDS"], dynamic_lifetime=config["DYNAMIC_CODE_LIFETIME"])
     db.session.commit()
     return verdict

@@ -265,6 +265,9 @@ def test_dashboard_buckets_ratings_by_shanghai_month(world, browser):
     ("from=2026-12-31&to=2026-12-01", "to", "结束日期不能早于开始日期"),
     ("from=0001-01-01&to=2026-12-01", "from", "日期须在 2000-01-01 至 2099-12-31 之间"),
     ("provider=abc", "provider", "须为整数"),
+    (f"provider={2**70}", "provider", "请从列表中选择机构"),
+    ("provider=0", "provider", "请从列表中选择机构"),
+    ("from=2000-01-01&to=9999-12-31", "to", "日期须在 2000-01-01 至 2099-12-31 之间"),
 ])
 def test_dashboard_with_bad_filters_says_why(agency_browser, scene, query, field, text):
     response = agency_browser.get("/agency/dashboard?" + query)
@@ -274,6 +277,13 @@ def test_dashboard_with_bad_filters_says_why(agency_browser, scene, query, field
 
 
 # ---- bad reviews ----------------------------------------------------------------------------
+
+def test_reviews_filtered_by_a_provider_id_no_row_can_have_is_a_422_not_an_overflow(agency_browser, scene):
+    response = agency_browser.get(f"/agency/reviews?provider={2**70}")
+
+    assert response.status_code == 422
+    assert "请从列表中选择机构" in html_of(response)
+
 
 def test_reviews_page_lists_bad_reviews_with_the_enterprise_and_rater(world, agency_browser, scene):
     _world, agency, provider, enterprise, commission = scene
@@ -313,7 +323,7 @@ def test_manual_exit_revokes_the_providers_codes_under_my_agency_only(app, world
     elsewhere = world.code(other, provider, enterprise, world.commission(other, provider))
 
     missing = post(agency_browser, f"/agency/standing/{provider.id}/exit", {"reason": " "}, page="/agency/standing")
-    assert missing.status_code == 422 and "请填写退出理由" in html_of(missing)
+    assert missing.status_code == 422 and "请填写理由（500 字以内）" in html_of(missing)
     with app.app_context():
         assert code_row(active["id"]).status == "active"
 

@@ -4,7 +4,7 @@ notifications with the top bar's unread badge; and who may open or post to them.
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from server import clock
 from server.extensions import db
@@ -139,7 +139,7 @@ def test_case_form_errors_are_shown_at_their_field_and_change_nothing(app, agenc
     undecided = post(agency_browser, f"/agency/cases/{case_id}/flags", {"note": "核实中"})
 
     assert empty.status_code == 422
-    assert '<div class="field-error" data-field="note">请填写处理情况</div>' in form_of(html_of(empty), case_id, "contact")
+    assert '<div class="field-error" data-field="note">请填写处理情况（2000 字以内）</div>' in form_of(html_of(empty), case_id, "contact")
     assert undecided.status_code == 422
     flags_form = form_of(html_of(undecided), case_id, "flags")
     assert 'data-field="decision"' in flags_form and ">核实中</textarea>" in flags_form
@@ -373,6 +373,21 @@ def test_a_forged_code_in_circulation_stands_out_on_the_scans_page(agency_browse
 
 
 # ---- notifications --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("message_id", [str(2**70), "0", "abc"])
+def test_marking_a_message_id_no_row_can_have_read_is_a_404_and_marks_nothing(app, provider_browser, scene, message_id):
+    world, _agency, provider, *_rest = scene
+    with app.app_context():
+        unread = db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.org_id == provider.id, Notification.read_at.is_(None)))
+
+    response = post(provider_browser, "/notifications/read", {"id": message_id})
+
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.org_id == provider.id, Notification.read_at.is_(None))) == unread
+
 
 def test_notifications_unread_first_with_a_badge_and_mark_read(app, provider_browser, scene):
     world, agency, provider, enterprise, code, visit_id = scene

@@ -119,7 +119,7 @@ OTHER_STAFF = object()  # replaced by the other provider's staff id inside the t
     ({"staff_ids": OTHER_STAFF}, "staff_ids", "不是本机构在册人员："),
     ({"staff_ids": []}, "staff_ids", "请选择 1 到 20 名入企人员"),
     ({"purpose": ""}, "purpose", "请填写入企目的（500 字以内）"),
-    ({"purpose": "   "}, "purpose", "请填写入企目的"),
+    ({"purpose": "   "}, "purpose", "请填写入企目的（500 字以内）"),
     ({"enterprise_uscc": "91330481000000001X"}, "enterprise_uscc", "统一社会信用代码无效（18 位，校验位须正确）"),
 ], ids=["scope-outside-commission", "scope-empty", "from-before-period", "until-after-period",
         "from-after-until", "until-missing", "staff-of-another-provider", "no-staff", "purpose-missing",
@@ -427,7 +427,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, path):
 def test_complete_visit_with_empty_summary_shows_the_error_and_keeps_the_visit_open(app, client, scene):
     world, agency, provider, enterprise, commission = scene
     code, visit_id = world.visit(agency, provider, enterprise, world.code(agency, provider, enterprise, commission))
-    for summary, text in (("", "请填写服务小结（2000 字以内）"), ("  ", "请填写服务小结")):
+    for summary, text in (("", "请填写服务小结（2000 字以内）"), ("  ", "请填写服务小结（2000 字以内）")):
         response = client.post(f"/provider/visits/{visit_id}/complete",
                                data={"summary": summary, "csrf_token": csrf_token(client, "/provider/visits")})
         html = response.get_data(as_text=True)

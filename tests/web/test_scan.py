@@ -85,3 +85,14 @@ def test_invalid_code_page_is_red_with_the_reason_in_chinese(world, scene, case,
     assert 'class="verdict bad"' in html
     with world.app.app_context():
         assert db.session.scalars(select(Scan.reason)).all() == [reason]
+
+
+@pytest.mark.parametrize("scope_item", ["", "%20%20", "%E2%80%8B"])
+def test_a_blank_scope_item_on_the_page_is_not_asked_about(world, scene, scope_item):
+    agency, provider, enterprise, commission = scene
+    code = world.code(agency, provider, enterprise, commission=commission)
+
+    response = _page(world, code["url"] + "?scope_item=" + scope_item)
+
+    assert response.status_code == 200
+    assert 'data-reason="ok"' in response.get_data(as_text=True)
