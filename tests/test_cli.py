@@ -1,4 +1,5 @@
 """``flask create-admin``: the first platform administrator of a new installation."""
+import pytest
 from sqlalchemy import func, select
 
 from server.extensions import db
@@ -44,15 +45,16 @@ def test_create_admin_prompts_for_the_password_when_it_is_left_out(app, runner, 
     assert sign_in(client, "li.admin", "prompted-pass-7").status_code == 200
 
 
-def test_create_admin_refuses_a_short_password_and_creates_nothing(app, runner, client):
-    result = create_admin(app, runner, "--username", "wang.admin", "--password", "short")
+@pytest.mark.parametrize("password, message", [("short", "密码至少 8 位"), (" " * 12, "密码不能全是空格")])
+def test_create_admin_refuses_a_short_or_blank_password_and_creates_nothing(app, runner, client, password, message):
+    result = create_admin(app, runner, "--username", "wang.admin", "--password", password)
 
     assert result.exit_code == 1
-    assert "密码至少 8 位" in result.output
+    assert message in result.output
     assert count(app, User) == 0
     # Not even the platform organisation that admins belong to is left behind.
     assert count(app, Organisation) == 0
-    assert sign_in(client, "wang.admin", "short").status_code == 401
+    assert sign_in(client, "wang.admin", password).status_code == 401
 
 
 def test_create_admin_refuses_a_username_that_is_taken(app, runner, client):

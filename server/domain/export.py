@@ -14,16 +14,12 @@ from sqlalchemy.orm import aliased, selectinload
 from ..clock import BUSINESS_TZ, as_utc, end_of_day, start_of_day
 from ..extensions import db
 from ..models import Commission, Organisation, Rating, ServiceCode, User, Visit
+from ..models.codes import CODE_STATUS_LABELS
 from ..models.ratings import FLAGS, LEVELS
 from .errors import Forbidden
 from .issuing import effective_status
 from .stats import check_period
 
-#: How a code's state reads in the sheet (an active code past its last day reads 已过期).
-CODE_STATUS_LABELS = {
-    "pending": "待审核", "active": "生效中", "expired": "已过期", "revoked": "已撤销",
-    "rejected": "已驳回", "completed": "已完成",
-}
 VISIT_CLOSE_LABELS = {None: "服务中", "completed": "机构完成", "checked_out": "企业登记离开"}
 
 CODE_HEADERS = ("服务码编号", "机构名称", "机构统一社会信用代码", "企业名称", "企业统一社会信用代码", "服务类别",

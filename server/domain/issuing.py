@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from ..clock import as_utc, end_of_day, now, today
 from ..extensions import db
 from ..models import Commission, Organisation, ServiceCategory, ServiceCode, Staff
+from ..models.codes import CODE_STATUS_LABELS
 from . import audit, signing
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .exit_rules import requires_dynamic_codes
@@ -187,11 +188,17 @@ def _decide(actor, code, status, reason, action):
     return code
 
 
+def _status_label(code):
+    """The code's state as the people reading a refusal say it (生效中, 已撤销…)."""
+    status = effective_status(code)
+    return CODE_STATUS_LABELS.get(status, status)
+
+
 def approve_code(actor, code_id):
     """Approve a pending code. Raises Conflict unless pending, or when the provider is blocked."""
     code = code_for_agency(actor, code_id, lock=True)
     if code.status != "pending":
-        raise Conflict(f"只有待审核的服务码可以审核通过（当前：{code.status}）")
+        raise Conflict(f"只有待审核的服务码可以审核通过（当前：{_status_label(code)}）")
     if standing_of(code.agency_id, code.provider_id) in BLOCKED_FOR_NEW_CODES:
         raise Conflict("该机构已被暂停赋码或已退出，不能审核通过新的服务码")
     if code.valid_until < today():
@@ -211,7 +218,7 @@ def reject_code(actor, code_id, reason):
     reason = _reason(reason)
     code = code_for_agency(actor, code_id, lock=True)
     if code.status != "pending":
-        raise Conflict(f"只有待审核的服务码可以驳回（当前：{code.status}）")
+        raise Conflict(f"只有待审核的服务码可以驳回（当前：{_status_label(code)}）")
     return _decide(actor, code, "rejected", reason, "code.reject")
 
 
@@ -220,7 +227,7 @@ def revoke_code(actor, code_id, reason):
     reason = _reason(reason)
     code = code_for_agency(actor, code_id, lock=True)
     if code.status != "active":
-        raise Conflict(f"只有生效中的服务码可以撤销（当前：{code.status}）")
+        raise Conflict(f"只有生效中的服务码可以撤销（当前：{_status_label(code)}）")
     return _decide(actor, code, "revoked", reason, "code.revoke")
 
 

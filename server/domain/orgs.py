@@ -81,8 +81,12 @@ def platform_org():
 
 
 def _check_password(password):
+    """Raise Invalid for a password shorter than MIN_PASSWORD_LENGTH or blank (spaces only); the
+    one password rule, for the API, the admin's pages and ``flask create-admin``."""
     if not password or len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid({"password": [f"密码至少 {MIN_PASSWORD_LENGTH} 位"]})
+    if not password.strip():
+        raise Invalid({"password": ["密码不能全是空格"]})
 
 
 def create_user(actor, username, password, role, org):

@@ -253,7 +253,8 @@ def verify_scan(raw_input, scanner, *, keys, public_base_url, scope_item=None,
         "scanned_at": instant, "code_id": row.id if row is not None else None,
         "claimed_code_id": claimed_code_id, "token_version": claim.version if claim else None, "scanner_user_id": scanner.user_id,
         "scanner_org_id": scanner.org_id, "valid": reason == "ok", "reason": reason,
-        "scope_item": (scope_item or None) and scope_item[:100], "raw_input": raw_input[:RAW_INPUT_LIMIT],
+        "scope_item": (scope_item or None) and _storable(scope_item[:100]),
+        "raw_input": _storable(raw_input[:RAW_INPUT_LIMIT]),
         "dynamic": bool(claim and claim.dynamic), "visit_id": visit_id,
     }).inserted_primary_key[0]
     zh, en = MESSAGES[reason]
@@ -266,6 +267,12 @@ def verify_scan(raw_input, scanner, *, keys, public_base_url, scope_item=None,
         code=_service_information(row, staff, own_enterprise) if show_code else None,
         visit_id=visit_id, scan_id=scan_id,
     )
+
+
+def _storable(text):
+    """What was scanned, as text any database keeps: PostgreSQL refuses the NUL character, which
+    a forged or garbled scan may carry; it is kept visible as U+FFFD."""
+    return text.replace("\x00", "\ufffd")
 
 
 def _relax_durability(connection):

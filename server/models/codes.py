@@ -5,6 +5,11 @@ from ..clock import now
 from ..extensions import db
 
 CODE_STATUSES = ("pending", "active", "completed", "expired", "revoked", "rejected")
+#: How a code's state reads in Chinese (an active code past its last day reads 已过期).
+CODE_STATUS_LABELS = {
+    "pending": "待审核", "active": "生效中", "expired": "已过期", "revoked": "已撤销",
+    "rejected": "已驳回", "completed": "已完成",
+}
 
 code_staff = db.Table(
     "code_staff",

@@ -5,9 +5,9 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import fields
 
 from mini_program_api.schemas import CodeQueryArgsSchema, PeriodArgsSchema, ReasonArgsSchema
+from mini_program_api.schemas.common import RowId, Text
 from server.clock import today
 from server.domain import cases, exit_rules, export, issuing, orgs, rating, standing, stats
 from server.domain.errors import Conflict, Invalid, NotFound
@@ -25,8 +25,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class DashboardArgsSchema(PeriodArgsSchema):
     """The dashboard's filters: the API's period plus one provider and one commission category."""
 
-    provider = fields.Integer(load_default=None)
-    category = fields.String(load_default=None)
+    provider = RowId(load_default=None, error_messages={"invalid": "请从列表中选择机构", "range": "请从列表中选择机构"})
+    category = Text(max_length=64, load_default=None)
 
 
 def _query_args(schema, names):

@@ -562,3 +562,12 @@ def test_codes_survive_key_rotation_and_new_urls_use_the_newest_key(app):
         URLSafeTimedSerializer("county-key-2025", salt=signing.CODE_SALT).loads(token_of(new_url))
     assert (new_verdict["reason"], new_verdict["visit_id"]) == ("ok", old_verdict["visit_id"])
     assert after_retirement["reason"] == "bad_signature"
+
+
+def test_a_token_carrying_a_nul_character_is_malformed_and_recorded(app, world):
+    response = world.client.post("/api/v1/verifications", json={"token": "WzEsMSwx\u0000XQ.axDNIA.garbage"})
+
+    assert response.status_code == 200 and response.get_json()["reason"] == "malformed"
+    with app.app_context():
+        scan = db.session.scalar(select(Scan).order_by(Scan.id.desc()))
+        assert (scan.reason, scan.raw_input) == ("malformed", "WzEsMSwx\ufffdXQ.axDNIA.garbage")

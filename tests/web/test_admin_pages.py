@@ -152,6 +152,8 @@ def test_a_password_reset_ends_old_sessions_and_the_new_password_works(app, worl
 
     short = post(admin_browser, f"/admin/users/{user_id}/password", {"password": "1234567"}, page="/admin/users")
     assert short.status_code == 422 and "密码至少 8 位" in html_of(short)
+    blank = post(admin_browser, f"/admin/users/{user_id}/password", {"password": " " * 10}, page="/admin/users")
+    assert blank.status_code == 422 and "密码不能全是空格" in html_of(blank)
     assert their_browser.get("/agency/").status_code == 200
 
     response = post(admin_browser, f"/admin/users/{user_id}/password", {"password": "new-secret-42"},

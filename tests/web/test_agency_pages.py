@@ -116,7 +116,7 @@ def test_approving_twice_is_a_flash_message_not_an_error(app, agency_browser, sc
     assert second.status_code == 302
     page = agency_browser.get("/agency/")
     assert page.status_code == 200
-    assert "只有待审核的服务码可以审核通过（当前：active）" in html_of(page)
+    assert "只有待审核的服务码可以审核通过（当前：生效中）" in html_of(page)
     with app.app_context():
         assert audit_actions(pending["id"]) == ["code.apply", "code.approve"]
 
@@ -264,7 +264,7 @@ def test_dashboard_buckets_ratings_by_shanghai_month(world, browser):
     ("from=2026-13-01", "from", "日期格式须为 YYYY-MM-DD"),
     ("from=2026-12-31&to=2026-12-01", "to", "结束日期不能早于开始日期"),
     ("from=0001-01-01&to=2026-12-01", "from", "日期须在 2000-01-01 至 2099-12-31 之间"),
-    ("provider=abc", "provider", "须为整数"),
+    ("provider=abc", "provider", "请从列表中选择机构"),
     (f"provider={2**70}", "provider", "请从列表中选择机构"),
     ("provider=0", "provider", "请从列表中选择机构"),
     ("from=2000-01-01&to=9999-12-31", "to", "日期须在 2000-01-01 至 2099-12-31 之间"),

@@ -96,3 +96,15 @@ def test_a_blank_scope_item_on_the_page_is_not_asked_about(world, scene, scope_i
 
     assert response.status_code == 200
     assert 'data-reason="ok"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/c/abc%00def", "/c/x?scope_item=%E5%AE%89%00"])
+def test_a_scan_carrying_a_nul_character_is_answered_and_kept(app, world, scene, path):
+    # PostgreSQL refuses NUL in text: the scan is still recorded, with the character made visible.
+    response = world.client.get(path)
+
+    assert response.status_code == 200 and 'data-reason="malformed"' in response.get_data(as_text=True)
+    with app.app_context():
+        scan = db.session.scalar(select(Scan).order_by(Scan.id.desc()))
+        stored = (scan.raw_input or "") + (scan.scope_item or "")
+        assert scan.reason == "malformed" and "\x00" not in stored and "\ufffd" in stored
