@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, select
 from server.domain import signing
 from server.domain.errors import Forbidden, Unauthenticated
 from server.domain.orgs import active_user
-from server.extensions import read_rows
+from server.driver_sql import DriverStatement, read
 from server.models import User
 from server.models.orgs import credential_fingerprint
 
@@ -33,8 +33,8 @@ def _bearer_claim():
     return claim
 
 
-_IDENTITY = select(User.id, User.role, User.org_id, User.password_hash).where(
-    User.id == bindparam("user_id"), User.active.is_(True))
+_IDENTITY = DriverStatement(select(User.id, User.role, User.org_id, User.password_hash, User.sign_in_epoch).where(
+    User.id == bindparam("user_id"), User.active.is_(True)))
 
 
 def bearer_identity():
@@ -44,9 +44,9 @@ def bearer_identity():
     if claim is None:
         return None
     user_id, fingerprint = claim
-    rows = read_rows(_IDENTITY, {"user_id": user_id})
+    rows = read(_IDENTITY, {"user_id": user_id})
     row = rows[0] if rows else None
-    if row is None or credential_fingerprint(row.password_hash) != fingerprint:
+    if row is None or credential_fingerprint(row.password_hash, row.sign_in_epoch) != fingerprint:
         raise Unauthenticated("登录已失效，请重新登录")
     return row
 

@@ -3,6 +3,7 @@
 Domain errors, HTTP errors (404 routes, 405, 413, 429) and marshmallow/webargs validation errors
 all become this shape here, and nowhere else.
 """
+import json
 import re
 
 from flask import jsonify, request
@@ -149,4 +150,17 @@ def reject_non_json_body():
         document = None
     if document is None:
         return error_response(400)
+    if b"\\u" in request.get_data(cache=True) and not _encodable(document):
+        # A lone surrogate escape (\ud800 without its pair) decodes to no character at all: no
+        # field could store it, no password hash could take it.
+        return error_response(400, "请求体含有无效的 Unicode 转义（不成对的代理项 \\uD800-\\uDFFF）")
     return None
+
+
+def _encodable(document):
+    """Whether every string in the JSON document is valid Unicode text (no lone surrogates)."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

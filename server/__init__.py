@@ -23,6 +23,10 @@ def create_app(test_config=None):
         app.config.update(test_config)
         app.config["SECRET_KEY"] = app.config["SECRET_KEYS"][-1]
     check_production_safety(app.config)
+    # JSON answers carry Chinese as UTF-8, not as \uXXXX escapes: half the bytes, readable in a log;
+    # keys in the order the answer builds them (sorting every answer costs the scan at the door).
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
     os.makedirs(app.instance_path, exist_ok=True)
 
     from .extensions import babel, csrf, db, limiter, login_manager, migrate

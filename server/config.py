@@ -52,7 +52,6 @@ def load_config(instance_path, environ=None):
         "DYNAMIC_CODE_LIFETIME": int(env.get("DYNAMIC_CODE_LIFETIME", 60)),
         # How far a phone clock may be off when we judge "not yet valid" / "expired".
         "VALIDITY_TOLERANCE_SECONDS": int(env.get("VALIDITY_TOLERANCE_SECONDS", 300)),
-        "JSON_AS_ASCII": False,
         "API_TITLE": "入企服务码 Phone API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -48,43 +48,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
-#: Execution option of a transaction that will not write: ``db.session.connection(execution_options=
-#: {READ_ONLY: True})`` as its first statement.
-READ_ONLY = "service_codes_read_only"
-
-
 @event.listens_for(Engine, "begin")
 def _sqlite_begin_immediate(connection):
     """SQLite: take the write lock when a transaction starts. A deferred transaction that reads and
     then writes fails with "database is locked" when another writer committed in between; an
     immediate one waits its turn (busy_timeout) instead. Row locks (SELECT … FOR UPDATE) do the
-    same job on PostgreSQL."""
+    same job on PostgreSQL. Reads that need no transaction at all (the scan at the door) run in
+    autocommit on the driver (``server.driver_sql``) and never take the lock."""
     if connection.dialect.name == "sqlite":
-        # A transaction that only reads (READ_ONLY below) starts deferred: with WAL it never waits
-        # for, nor holds up, a writer.
-        deferred = connection.get_execution_options().get(READ_ONLY)
-        connection.exec_driver_sql("BEGIN DEFERRED" if deferred else "BEGIN IMMEDIATE")
-
-
-def read_rows(statement, params):
-    """The rows of a read that needs no write lock.
-
-    For the scan at the door: on SQLite the session's transactions take the write lock at once
-    (above), so a scan that read inside one would queue behind every other scan for its whole
-    duration. When the session has no transaction yet, the read runs on a pooled connection of its
-    own, deferred (with WAL it neither waits for nor holds up a writer), and the session's
-    transaction is only the insert of the scan record. Inside a transaction already begun (a page
-    whose sign-in was read, seeding that has not committed) it reads there, seeing that
-    transaction's own rows.
-    """
-    if db.session().in_transaction():
-        return db.session.connection().execute(statement, params).all()
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            # One statement, one round trip: no BEGIN/COMMIT around it. And no ROLLBACK when the
-            # pool takes the connection back, on which psycopg forgets its prepared statements —
-            # PostgreSQL then plans the scan's ten-table join afresh, ~2 ms each time.
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-        else:
-            connection.execution_options(**{READ_ONLY: True})
-        return connection.execute(statement, params).all()
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

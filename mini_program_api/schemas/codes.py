@@ -1,13 +1,13 @@
 """Schemas of commissions, service codes, verifications, visits and ratings."""
 from flask import current_app, g
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from server.domain.issuing import URL_HOLDERS, code_url, effective_status
 from server.domain.qr import fingerprint
 from server.models.ratings import FLAGS
 
 from .accounts import StaffSchema
-from .common import USCC, BusinessDate, LocalDateTime, RowId, Text
+from .common import USCC, BusinessDate, LocalDateTime, RowId, ScannedText, Text
 
 
 class OrgRefSchema(Schema):
@@ -134,16 +134,25 @@ class DynamicCodeSchema(Schema):
 # ---- verification, visits, ratings ----------------------------------------------------------
 
 class VerificationArgsSchema(Schema):
-    # No upper bound: whatever a camera read gets a verdict (``malformed``), never a 4xx; the body
-    # limit (MAX_CONTENT_LENGTH) bounds the size and the scan record keeps only the first 300 characters.
-    token = fields.String(required=True, validate=validate.Length(min=1, error="token 不能为空"))
+    """What a scanner posts. API.md: a verdict is always answered; only a body that is not JSON or
+    lacks ``token`` is a 4xx. So whatever a camera read gets a verdict (``malformed``), however long
+    (the body limit bounds it, the scan record keeps the first 300 characters), a scope item of any
+    length or kind is judged against the code's scope, and fields a client adds are left aside."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    token = ScannedText(required=True, validate=validate.Length(min=1, error="token 不能为空"), metadata={
+        "type": "string", "description": "the scanned URL ({PUBLIC_BASE_URL}/c/{token}) or the bare token"})
     # Left out, null or blank: no scope item asked about (the verdict does not check the scope).
-    scope_item = Text(load_default=None, allow_none=True, max_length=100, error="服务事项不超过 100 字")
+    scope_item = ScannedText(load_default=None, allow_none=True, blank_is_none=True, metadata={
+        "type": "string", "description": "a service item to check against the code's scope (out_of_scope if not in it)"})
 
 
 class VerdictSchema(Schema):
     valid = fields.Boolean()
-    reason = fields.String(metadata={"description": "one reason string of DESIGN.md's verification order"})
+    reason = fields.String(metadata={"description": "one reason string of DESIGN.md's verification order, or "
+                                                    "dynamic_required (the agency accepts only dynamic codes)"})
     message = fields.String()
     message_en = fields.String()
     code = fields.Dict(allow_none=True, metadata={"description": "service information (masked unless the scanner is the code's enterprise)"})

@@ -4,6 +4,7 @@ dates, row ids) with their Chinese messages, and local times.
 Every message a field can give reaches a person (the API's ``errors``, the pages' forms), so each
 type here states its own Chinese messages instead of marshmallow's English defaults.
 """
+import json
 import re
 import unicodedata
 
@@ -15,6 +16,7 @@ from server.models import MAX_ROW_ID
 
 USCC = validate.Length(equal=18, error="统一社会信用代码须为 18 位")
 _PHONE = re.compile(r"[0-9+\-() ]{5,20}")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 #: Characters a multi-line text (a comment, a note, a summary) may hold besides printable ones.
 _LINE_BREAKS = frozenset("\n\r\t")
@@ -77,6 +79,24 @@ class Text(fields.String):
         return text
 
 
+class ScannedText(fields.Field):
+    """What a scanner or a client read, taken as it comes: a string as it is, any other JSON value
+    as its JSON text. It is judged (a token that is none of ours is ``malformed``), never refused.
+    ``blank_is_none``: a value with nothing visible in it is no value."""
+
+    default_error_messages = {"null": "不能为空", "required": "必填"}
+
+    def __init__(self, *, blank_is_none=False, **kwargs):
+        super().__init__(**kwargs)
+        self.blank_is_none = blank_is_none
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        if self.blank_is_none:
+            return clean_text(text) or None
+        return text
+
+
 class Phone(Text):
     """A phone number: digits with + - ( ) and spaces, 5–20 characters, at least 5 of them digits."""
 
@@ -103,6 +123,9 @@ class BusinessDate(fields.Date):
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
+        # Python reads 20261205 and 2026-W50-1 as dates too; people and clients are told YYYY-MM-DD.
+        if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+            raise self.make_error("format")
         day = super()._deserialize(value, attr, data, **kwargs)
         if not EARLIEST_DAY <= day <= LATEST_DAY:
             raise self.make_error("range")

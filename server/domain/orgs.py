@@ -196,7 +196,8 @@ def _user_for_admin(actor, user_id):
 
 def set_user_active(actor, user_id, active):
     """An admin disables or enables an account. A disabled account cannot sign in, and its open
-    sessions and access tokens stop working at their next request.
+    sessions and access tokens stop working at their next request, for good: enabled again, the
+    account signs in afresh.
 
     Raises Forbidden for non-admins, NotFound for no such account, Conflict when an admin would
     disable their own account (the platform must keep someone who can undo it).
@@ -205,6 +206,9 @@ def set_user_active(actor, user_id, active):
     if user.id == actor.id and not active:
         raise Conflict("不能停用自己的账号")
     before = {"active": bool(user.active)}
+    if user.active and not active:
+        # Enabling the account later must not bring back the sign-ins of before.
+        user.sign_in_epoch = (user.sign_in_epoch or 0) + 1
     user.active = bool(active)
     db.session.flush()
     audit.record(actor, "user.enable" if active else "user.disable", user, before=before,

@@ -2,20 +2,24 @@
 
 The path is budgeted: a token check, ONE query for the code with everything the verdict needs
 (provider, enterprise, agency, commission, standing, open visit, and the staff as one row each),
-and one insert for the scan record (plus the visit when one opens). Both statements are built once
-at import, so SQLAlchemy's compiled cache is hit without recomputing keys, and they run on the
-session's connection in Core, without ORM unit-of-work overhead. No QR rendering, no lazy loading.
+and one insert for the scan record (plus the visit when one opens). No QR rendering, no lazy
+loading. A scan that opens no visit (nearly all of them) runs both statements on the driver's
+cursor of one pooled connection in autocommit (``server.driver_sql``): two round trips, no
+transaction around them. A scan that opens a visit records it, its audit row and the scan in one
+transaction of the session.
 """
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import and_, bindparam, insert, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from ..clock import end_of_day, now, start_of_day
-from ..extensions import db, read_rows
+from ..driver_sql import DriverStatement, autocommit_connection, session_in_transaction
+from ..extensions import db
 from ..models import Commission, ExitRule, Organisation, Scan, ServiceCode, Staff, Standing, Visit, code_staff
 from ..models.visits import RAW_INPUT_LIMIT
 from . import audit, signing
@@ -47,18 +51,18 @@ _enterprise = aliased(Organisation, name="enterprise")
 _agency = aliased(Organisation, name="agency")
 
 # One row per staff member on the code (or one row with NULL staff when none is named).
-_CODE_QUERY = (
+_CODE_QUERY = DriverStatement(
     select(
         ServiceCode.id, ServiceCode.version, ServiceCode.status, ServiceCode.valid_from,
-        ServiceCode.valid_until, ServiceCode.scope_items, ServiceCode.purpose, ServiceCode.human_code,
+        ServiceCode.valid_until, ServiceCode.scope_items, ServiceCode.purpose,
         ServiceCode.provider_id, ServiceCode.enterprise_id, ServiceCode.agency_id, Commission.category,
         _provider.name.label("provider_name"), _provider.uscc.label("provider_uscc"),
         _provider.contact_phone.label("provider_phone"),
         _enterprise.name.label("enterprise_name"), _enterprise.uscc.label("enterprise_uscc"),
         _agency.name.label("agency_name"), _agency.contact_phone.label("agency_phone"),
         Standing.state.label("standing"), Visit.id.label("open_visit_id"),
-        ExitRule.require_dynamic_codes.label("dynamic_only"), Staff.id.label("staff_id"), Staff.name.label("staff_name"), Staff.title.label("staff_title"),
-        Staff.phone.label("staff_phone"),
+        ExitRule.require_dynamic_codes.label("dynamic_only"), Staff.id.label("staff_id"),
+        Staff.name.label("staff_name"), Staff.title.label("staff_title"), Staff.phone.label("staff_phone"),
     )
     .join(Commission, Commission.id == ServiceCode.commission_id)
     .join(_provider, _provider.id == ServiceCode.provider_id)
@@ -74,7 +78,22 @@ _CODE_QUERY = (
     .order_by(Staff.id)
 )
 
-_INSERT_SCAN = insert(Scan.__table__)
+_SCAN_COLUMNS = ("scanned_at", "code_id", "claimed_code_id", "token_version", "scanner_user_id",
+                 "scanner_org_id", "valid", "reason", "scope_item", "raw_input", "dynamic", "visit_id")
+_scans = Scan.__table__
+# On PostgreSQL the scan record commits asynchronously, as SQLite's does in WAL mode with
+# synchronous=NORMAL: a crash of the database server may lose the last fraction of a second of scan
+# records, never corrupt them, and the person at the gate does not wait for a disk flush. In
+# autocommit the INSERT is its own transaction, so the setting is made inside that one statement
+# (set_config(…, true) holds for the current transaction only). A scan that opens a visit runs in
+# the session's transaction instead and waits for the disk as every other change does.
+_INSERT_SCAN = DriverStatement(
+    insert(_scans).returning(_scans.c.id), column_keys=list(_SCAN_COLUMNS),
+    on_dialect={"postgresql": insert(_scans).from_select(
+        list(_SCAN_COLUMNS),
+        select(*(bindparam(name, type_=_scans.c[name].type) for name in _SCAN_COLUMNS)).select_from(
+            select(literal_column("set_config('synchronous_commit', 'off', true)")).subquery("relaxed")),
+    ).returning(_scans.c.id)})
 
 
 @dataclass(frozen=True)
@@ -126,7 +145,10 @@ def extract_token(raw, public_base_url):
     except ValueError:
         return None
     base = urlsplit(public_base_url)
-    if parts.scheme not in ("http", "https") or (parts.hostname or "") != (base.hostname or ""):
+    # Our URL exactly: the scheme, host and port printed into the QR, no user name in front of the
+    # host (https://fwm.gov.cn@evil.example/… is a phishing shape). Tracking parameters that a
+    # scanner appends (?from=…) are left aside.
+    if parts.scheme.lower() != base.scheme.lower() or parts.netloc.lower() != base.netloc.lower():
         return None
     prefix = base.path.rstrip("/") + "/c/"
     if not parts.path.startswith(prefix):
@@ -136,17 +158,25 @@ def extract_token(raw, public_base_url):
 
 
 def mask_phone(phone):
-    """138****0476: enough to match a call, not enough to collect."""
+    """138****0476: enough to match a call, not enough to collect. Only a number of 11 characters
+    or more shows its first three and last four; a shorter one (an extension, a local number)
+    shows its last two, and one under seven characters nothing."""
     if not phone or len(phone) < 7:
         return "****"
+    if len(phone) < 11:
+        return "****" + phone[-2:]
     return phone[:3] + "****" + phone[-4:]
 
 
 def mask_name(name):
-    """海宁＊＊＊有限公司: recognisable to the enterprise itself, not readable to a passer-by."""
-    if not name or len(name) <= 4:
+    """海宁＊＊＊有限公司: recognisable to the enterprise itself, not readable to a passer-by.
+    At most the first two and the last four characters show, and never more than half of them."""
+    length = len(name or "")
+    head, tail = ((2, 4) if length >= 12 else (2, 2) if length >= 8 else (1, 2) if length >= 6
+                  else (1, 1) if length >= 4 else (0, 0))
+    if not head:
         return "＊＊＊"
-    return name[:2] + "＊＊＊" + name[-4:]
+    return name[:head] + "＊＊＊" + name[-tail:]
 
 
 def _window_text(row):
@@ -158,7 +188,6 @@ def _service_information(row, staff, full):
     return {
         "id": row.id,
         "version": row.version,
-        "human_code": row.human_code,
         "category": row.category,
         "scope_items": list(row.scope_items),
         "purpose": row.purpose,
@@ -222,41 +251,29 @@ def verify_scan(raw_input, scanner, *, keys, public_base_url, scope_item=None,
     """
     instant = now()
     raw_input = raw_input if isinstance(raw_input, str) else str(raw_input)
-    claim, row, staff, claimed_code_id = None, None, [], None
-    token = extract_token(raw_input, public_base_url)
-    if token is None:
-        reason = "malformed"
-    else:
-        try:
-            claim = signing.read_code(keys, token)
-        except signing.MalformedToken:
-            reason = "malformed"
-        except signing.ForgedToken as forged:
-            reason = "bad_signature"
-            claimed_code_id = forged.claimed_code_id
-        else:
-            rows = read_rows(_CODE_QUERY, {"code_id": claim.code_id})
-            if rows:
-                row = rows[0]
-                staff = [_Person(r.staff_id, r.staff_name, r.staff_title, r.staff_phone)
-                         for r in rows if r.staff_id is not None]
-            reason = _judge(claim, row, scanner, scope_item, instant,
-                            timedelta(seconds=tolerance_seconds), dynamic_lifetime)
-    own_enterprise = row is not None and scanner.role == "enterprise" and scanner.org_id == row.enterprise_id
-    visit_id = None
-    if reason == "ok" and own_enterprise:
-        visit_id = row.open_visit_id or _open_visit(row, scanner, instant)
-    connection = db.session.connection()
-    if visit_id is None or visit_id == row.open_visit_id:
-        _relax_durability(connection)
-    scan_id = connection.execute(_INSERT_SCAN, {
-        "scanned_at": instant, "code_id": row.id if row is not None else None,
-        "claimed_code_id": claimed_code_id, "token_version": claim.version if claim else None, "scanner_user_id": scanner.user_id,
-        "scanner_org_id": scanner.org_id, "valid": reason == "ok", "reason": reason,
-        "scope_item": (scope_item or None) and _storable(scope_item[:100]),
-        "raw_input": _storable(raw_input[:RAW_INPUT_LIMIT]),
-        "dynamic": bool(claim and claim.dynamic), "visit_id": visit_id,
-    }).inserted_primary_key[0]
+    claim, reason, claimed_code_id = _read_token(raw_input, keys, public_base_url)
+    with _door() as door:
+        rows = _execute(door, _CODE_QUERY, {"code_id": claim.code_id}) if claim is not None else []
+        row = rows[0] if rows else None
+        if claim is not None:
+            reason = _judge(claim, row, scanner, scope_item, instant, timedelta(seconds=tolerance_seconds),
+                            dynamic_lifetime)
+        own_enterprise = row is not None and scanner.role == "enterprise" and scanner.org_id == row.enterprise_id
+        visit_id = row.open_visit_id if reason == "ok" and own_enterprise else None
+        record = {
+            "scanned_at": instant, "code_id": row.id if row is not None else None,
+            "claimed_code_id": claimed_code_id, "token_version": claim.version if claim else None,
+            "scanner_user_id": scanner.user_id, "scanner_org_id": scanner.org_id, "valid": reason == "ok",
+            "reason": reason, "scope_item": (scope_item or None) and _storable(scope_item[:100]),
+            "raw_input": _storable(raw_input[:RAW_INPUT_LIMIT]), "dynamic": bool(claim and claim.dynamic),
+            "visit_id": visit_id,
+        }
+        if reason == "ok" and own_enterprise and visit_id is None:
+            # The visit, its audit row and the scan that opened it: one transaction of the session.
+            record["visit_id"] = visit_id = _open_visit(row, scanner, instant)
+            door = None
+        scan_id = _execute(door, _INSERT_SCAN, record)[0].id
+    staff = [_Person(r.staff_id, r.staff_name, r.staff_title, r.staff_phone) for r in rows if r.staff_id is not None]
     zh, en = MESSAGES[reason]
     fill = {}
     if row is not None:
@@ -269,20 +286,49 @@ def verify_scan(raw_input, scanner, *, keys, public_base_url, scope_item=None,
     )
 
 
+def _read_token(raw_input, keys, public_base_url):
+    """Steps 1–2 of the verification order: ``(claim, reason, claimed code id)``; the reason is
+    None when the signature holds (the code's own state decides)."""
+    token = extract_token(raw_input, public_base_url)
+    if token is None:
+        return None, "malformed", None
+    try:
+        return signing.read_code(keys, token), None, None
+    except signing.MalformedToken:
+        return None, "malformed", None
+    except signing.ForgedToken as forged:
+        return None, "bad_signature", forged.claimed_code_id
+
+
+@contextmanager
+def _door():
+    """Where the scan reads and writes. Inside a transaction the session has begun already (a page
+    whose sign-in was read, seeding that has not committed): there (None), seeing that
+    transaction's own rows. Otherwise a pooled connection of its own in autocommit."""
+    if session_in_transaction():
+        yield None
+    else:
+        with autocommit_connection() as connection:
+            yield connection
+
+
+def _execute(door, statement, params):
+    """The rows of a DriverStatement on the door's connection, or in the session's transaction."""
+    if door is None:
+        return db.session.connection().execute(statement.statement, params).all()
+    return statement.rows(door, params)
+
+
 def _storable(text):
-    """What was scanned, as text any database keeps: PostgreSQL refuses the NUL character, which
-    a forged or garbled scan may carry; it is kept visible as U+FFFD."""
-    return text.replace("\x00", "\ufffd")
-
-
-def _relax_durability(connection):
-    """A transaction that records only a scan need not wait for the disk: PostgreSQL's
-    asynchronous commit for it, the durability SQLite has in WAL mode with synchronous=NORMAL (a
-    crash of the database server may lose the last fraction of a second of scan records, never
-    corrupt them). Opening a visit keeps the full wait. The scan is the moment a person waits at
-    a gate; waiting for a disk flush would cost most of it."""
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    """What was scanned, as text any database keeps: PostgreSQL refuses the NUL character, and no
+    database takes a lone surrogate (half of a UTF-16 pair), which a forged or garbled scan may
+    carry; each is kept visible as U+FFFD."""
+    text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def _open_visit(row, scanner, instant):

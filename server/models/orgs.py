@@ -28,9 +28,12 @@ class Organisation(db.Model):
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=now)
 
 
-def credential_fingerprint(password_hash):
-    """The last 12 characters of a password hash (part of its salted digest, never the password)."""
-    return password_hash[-12:]
+def credential_fingerprint(password_hash, sign_in_epoch=0):
+    """The last 12 characters of a password hash (part of its salted digest, never the password),
+    and how many times the account's sign-ins were ended otherwise (disabling ends them). A new
+    password or a new epoch changes it; the first epoch adds nothing, so sign-ins made before the
+    epoch existed stay valid."""
+    return password_hash[-12:] if not sign_in_epoch else f"{password_hash[-12:]}.{sign_in_epoch}"
 
 
 class User(UserMixin, db.Model):
@@ -45,6 +48,9 @@ class User(UserMixin, db.Model):
     role = db.Column(db.String(16), nullable=False)
     org_id = db.Column(db.Integer, db.ForeignKey("organisations.id"), nullable=False, index=True)
     active = db.Column(db.Boolean, nullable=False, default=True)
+    # Raised when the account is disabled: the sessions and access tokens of before stay ended when
+    # it is enabled again.
+    sign_in_epoch = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=now)
 
     org = db.relationship(Organisation, lazy="joined")
@@ -56,9 +62,9 @@ class User(UserMixin, db.Model):
 
     @property
     def credential_fingerprint(self):
-        """A fingerprint of the password hash, carried by sessions and access tokens: a password
-        reset changes it, and so ends every sign-in made with the old password."""
-        return credential_fingerprint(self.password_hash)
+        """A fingerprint of the password hash and the sign-in epoch, carried by sessions and access
+        tokens: a password reset or a disabling changes it, and so ends every sign-in made before."""
+        return credential_fingerprint(self.password_hash, self.sign_in_epoch)
 
     def get_id(self):
         """The session id: the user id and the credential fingerprint."""

@@ -12,17 +12,27 @@ class Scan(db.Model):
     """Every verification, valid or not: who scanned, when, the verdict and the raw input."""
 
     __tablename__ = "scans"
-    __table_args__ = (Index("ix_scans_code_id_scanned_at", "code_id", "scanned_at"),)
+    # The failed-scan views (domain.scans) read failed scans only, so their indexes hold failed
+    # scans only: a valid scan at the door, nearly every one, updates the table and one index.
+    __table_args__ = (
+        Index("ix_scans_code_id_scanned_at", "code_id", "scanned_at"),
+        Index("ix_failed_scans_scanned_at", "scanned_at",
+              sqlite_where=text("valid IS 0"), postgresql_where=text("valid IS false")),
+        Index("ix_failed_scans_claimed_code_id", "claimed_code_id",
+              sqlite_where=text("valid IS 0"), postgresql_where=text("valid IS false")),
+        Index("ix_failed_scans_scanner_org_id", "scanner_org_id",
+              sqlite_where=text("valid IS 0"), postgresql_where=text("valid IS false")),
+    )
 
     id = db.Column(db.Integer, primary_key=True)
-    scanned_at = db.Column(db.DateTime(timezone=True), nullable=False, default=now, index=True)
+    scanned_at = db.Column(db.DateTime(timezone=True), nullable=False, default=now)
     code_id = db.Column(db.Integer, db.ForeignKey("service_codes.id"), nullable=True)
     # For a forged token: the code id its (unverified) payload claims, so that a forgery in
     # circulation shows up under the code's agency and provider. Never trusted for anything else.
-    claimed_code_id = db.Column(db.Integer, nullable=True, index=True)
+    claimed_code_id = db.Column(db.Integer, nullable=True)
     token_version = db.Column(db.Integer, nullable=True)
     scanner_user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
-    scanner_org_id = db.Column(db.Integer, db.ForeignKey("organisations.id"), nullable=True, index=True)
+    scanner_org_id = db.Column(db.Integer, db.ForeignKey("organisations.id"), nullable=True)
     valid = db.Column(db.Boolean, nullable=False)
     reason = db.Column(db.String(32), nullable=False)
     scope_item = db.Column(db.String(100), nullable=True)

@@ -98,6 +98,35 @@ def test_altered_payload_is_forged():
         signing.read_code([NEW], altered)
 
 
+def _respellings(segment):
+    """Other spellings of a base64 segment that decode to the same bytes (the last character's
+    spare low bits set differently)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    found = []
+    for char in alphabet:
+        other = segment[:-1] + char
+        if other != segment and base64.urlsafe_b64decode(other + "=" * (-len(other) % 4)) == raw:
+            found.append(other)
+    return found
+
+
+@pytest.mark.parametrize("part", [0, 1, 2])
+def test_a_token_has_one_spelling_only(part):
+    # Each segment's length leaves spare bits in its last character (the 32-byte signature: 43
+    # characters of 6 bits, 2 spare), so each has other spellings of the same bytes.
+    token = signing.sign_code([NEW], 42, 1, END_TS, ISSUED_TS)
+    segments = token.split(".")
+    respelled = _respellings(segments[part])
+    assert signing.read_code([NEW], token).code_id == 42
+    assert respelled
+    for other in respelled:
+        altered = ".".join(segments[:part] + [other] + segments[part + 1:])
+        with pytest.raises(signing.ForgedToken) as raised:
+            signing.read_code([NEW], altered)
+        assert raised.value.claimed_code_id == 42
+
+
 def test_signed_payload_that_is_not_a_claim_is_forged():
     serializer = URLSafeTimedSerializer([NEW], salt=signing.CODE_SALT)
 

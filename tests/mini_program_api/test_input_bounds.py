@@ -135,12 +135,6 @@ def test_five_flags_on_a_rating_are_refused_in_chinese(world):
     assert world.snapshot() == before
 
 
-def test_a_scope_item_over_100_characters_is_refused_in_chinese(world):
-    response = world.client.post("/api/v1/verifications", json={"token": "abc", "scope_item": "项" * 101})
-
-    _chinese(assert_error(response, 422, {"scope_item"}), "scope_item")
-
-
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e400", '"abc"', "null"])
 def test_a_threshold_that_is_not_a_finite_number_is_refused_in_chinese(world, value):
     agency = world.agency()

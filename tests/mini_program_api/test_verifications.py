@@ -59,7 +59,7 @@ def test_own_enterprise_scan_is_valid_shows_everything_and_opens_a_visit(world, 
         "valid": True, "reason": "ok", "message": "服务码有效，可以入企", "message_en": "Valid code: entry allowed",
         "viewer": "enterprise",
         "code": {
-            "id": code["id"], "version": 1, "human_code": code["human_code"], "category": "安全生产咨询",
+            "id": code["id"], "version": 1, "category": "安全生产咨询",
             "scope_items": ["安全隐患排查", "安全培训"], "purpose": "年度安全隐患排查服务",
             "valid_from": "2026-12-01", "valid_until": "2026-12-31",
             "provider": {"uscc": provider.uscc, "name": "浙江安远安全技术咨询有限公司", "contact_phone": "0571-88001234"},
@@ -521,7 +521,8 @@ def test_request_without_a_token_or_not_json_is_a_4xx_and_records_nothing(world,
 
     assert_error(world.client.post("/api/v1/verifications", json={}), 422, {"token"})
     assert_error(world.client.post("/api/v1/verifications", json={"token": None}), 422, {"token"})
-    assert_error(world.client.post("/api/v1/verifications", json={"token": 12345}), 422, {"token"})
+    assert_error(world.client.post("/api/v1/verifications", json={"token": ""}), 422, {"token"})
+    assert_error(world.client.post("/api/v1/verifications", json=["token"]), 422, {"_schema"})
     assert_error(world.client.post("/api/v1/verifications", json={"scope_item": "安全培训"}), 422, {"token"})
     assert_error(world.client.post("/api/v1/verifications"), 422, {"token"})
     assert_error(world.client.post("/api/v1/verifications", data="https://fwm.hnzwfw.gov.cn/c/abc",
@@ -571,3 +572,62 @@ def test_a_token_carrying_a_nul_character_is_malformed_and_recorded(app, world):
     with app.app_context():
         scan = db.session.scalar(select(Scan).order_by(Scan.id.desc()))
         assert (scan.reason, scan.raw_input) == ("malformed", "WzEsMSwx\ufffdXQ.axDNIA.garbage")
+
+
+def test_whatever_a_scanner_posts_beside_a_token_gets_a_verdict(world, parties):
+    agency, provider, enterprise, commission = parties
+    code = world.code(agency, provider, enterprise, commission=commission)
+
+    def verdict(body):
+        response = world.client.post("/api/v1/verifications", json=body)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["reason"]
+
+    # API.md: only a body that is not JSON or lacks the token is a 4xx.
+    assert verdict({"token": 12345}) == "malformed"
+    assert verdict({"token": ["a", "b"]}) == "malformed"
+    assert verdict({"token": code["url"], "client": "浙里办", "version": 3}) == "ok"
+    assert verdict({"token": code["url"], "scope_item": "项" * 5000}) == "out_of_scope"
+    assert verdict({"token": code["url"], "scope_item": 7}) == "out_of_scope"
+    assert verdict({"token": code["url"], "scope_item": " \u200b "}) == "ok"
+    with world.app.app_context():
+        kept = db.session.scalars(select(Scan.scope_item).order_by(Scan.id)).all()
+    assert kept == [None, None, None, "项" * 100, "7", None]
+
+
+def test_a_verdict_never_carries_the_human_code(world, parties):
+    # Typed in, the human code verifies like a scan: whoever holds it can open visits. It is on
+    # the provider's card, never in an answer to a scanner (the code's enterprise included).
+    agency, provider, enterprise, commission = parties
+    code = world.code(agency, provider, enterprise, commission=commission)
+
+    for headers in (enterprise.headers, world.enterprise("海宁市另一家企业有限公司").headers, None):
+        verdict = world.verify(code["url"], headers)
+        assert verdict["code"] is not None and "human_code" not in verdict["code"]
+        assert code["human_code"] not in json.dumps(verdict, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/api/v1/verifications", '{"token": "\\ud800"}'),
+    ("/api/v1/verifications", '{"token": "https://fwm.hnzwfw.gov.cn/c/abc\\ud83d"}'),
+    ("/api/v1/auth/token", '{"username": "\\ud800", "password": "x"}'),
+    ("/api/v1/auth/token", '{"username": "admin", "password": "\\udfff"}'),
+])
+def test_a_lone_surrogate_escape_is_a_400_not_a_500(world, path, body):
+    before = world.snapshot()
+
+    response = world.client.post(path, data=body, content_type="application/json")
+
+    assert assert_error(response, 400)["message"].startswith("请求体含有无效的 Unicode 转义")
+    assert world.snapshot() == before
+
+
+def test_a_surrogate_pair_escape_is_an_ordinary_character(world, parties):
+    # json.dumps writes 😀 as the escape pair \\ud83d\\ude00: one character, a scope item like any other.
+    agency, provider, enterprise, commission = parties
+    code = world.code(agency, provider, enterprise, commission=commission)
+
+    response = world.client.post("/api/v1/verifications", content_type="application/json",
+                                 data=json.dumps({"token": code["url"], "scope_item": "😀"}))
+
+    assert (response.status_code, response.get_json()["reason"]) == (200, "out_of_scope")

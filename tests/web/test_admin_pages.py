@@ -130,6 +130,10 @@ def test_a_disabled_account_cannot_sign_in_and_its_session_ends(app, world, admi
 
     assert post(admin_browser, f"/admin/users/{user_id}/enable", page="/admin/users").status_code == 302
     assert sign_in(app.test_client(), enterprise.username).status_code == 302
+    # Enabled again, the account signs in afresh: the session and the Bearer token of before stay ended.
+    assert their_browser.get("/enterprise/visits").status_code == 302
+    assert world.client.get("/api/v1/visits", headers=enterprise.headers).status_code == 401
+    assert world.client.get("/api/v1/visits", headers=world.login(enterprise.username)).status_code == 200
 
 
 def test_the_admin_cannot_disable_their_own_account(app, admin_browser):
