@@ -163,6 +163,20 @@ class World:
         assert response.status_code == 200, response.get_json()
         return code, visit_id
 
+    def rated_visit(self, agency, provider, enterprise, level, flags=(), comment=None, commission=None, code=None):
+        """A completed visit rated ``level`` on a code of its own: a new code under ``commission``
+        (or like ``code``: its commission and scope; or under a new commission), as a separate
+        service — ratings
+        count one per code and day, bad reviews one per code. Returns (code, visit_id, rating)."""
+        like = {}
+        if code is not None:
+            commission, like = commission or {"id": code["commission_id"]}, {"scope_items": code["scope_items"]}
+        code = self.code(agency, provider, enterprise, commission=commission or self.commission(agency, provider), **like)
+        _code, visit_id = self.completed_visit(agency, provider, enterprise, code)
+        response = self.rate(enterprise, visit_id, level, flags, comment)
+        assert response.status_code == 201, response.get_json()
+        return code, visit_id, response.get_json()
+
     def rate(self, enterprise, visit_id, level, flags=(), comment=None):
         body = {"level": level, "flags": list(flags)}
         if comment is not None:
@@ -273,3 +287,26 @@ def sign_code_token(code_id, version=1, valid_until=date(2026, 12, 31), issued_a
 def token_of(url):
     """The token part of ``{PUBLIC_BASE_URL}/c/{token}``."""
     return url.rsplit("/c/", 1)[1]
+
+
+def finished_code_like(code_id):
+    """A copy of a code (same commission, parties, scope, window and staff) whose service is over
+    (``completed``), written straight into the session; returns its id.
+
+    Ratings count one per code and day (rating.rate_visit) and bad reviews one per code
+    (standing.judge): tests that rate many visits give each visit a code of its own, as separate
+    services would have. Being completed, the copies are not among the codes an exit revokes.
+    """
+    from server.domain.human_code import new_human_code
+    from server.models import ServiceCode
+
+    code = db.session.get(ServiceCode, code_id)
+    copy = ServiceCode(
+        commission_id=code.commission_id, agency_id=code.agency_id, provider_id=code.provider_id,
+        enterprise_id=code.enterprise_id, scope_items=list(code.scope_items), valid_from=code.valid_from,
+        valid_until=code.valid_until, purpose=code.purpose, status="completed", version=1,
+        human_code=new_human_code(), applied_at=code.applied_at, approved_at=code.approved_at,
+        version_issued_at=code.version_issued_at, staff=list(code.staff))
+    db.session.add(copy)
+    db.session.flush()
+    return copy.id

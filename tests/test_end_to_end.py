@@ -109,12 +109,14 @@ def test_a_code_from_application_to_exit_and_reinstatement(world):
     assert (first.status_code, first.get_json()["bad_review"]) == (201, True)
     assert client.get("/api/v1/providers/me/standing", headers=provider.headers).get_json()["standing"] == "good"
 
-    # Two more visits under a second code, two more bad reviews: the provider exits.
+    # Two more services under two more codes, two more bad reviews: the provider exits. (Bad
+    # reviews count one per code: one code's enterprise alone cannot make a provider exit.)
     second_code = world.code(agency, provider, enterprise, commission=commission)
+    third_code = world.code(agency, provider, enterprise, commission=commission)
     waiting = world.code(agency, provider, enterprise, commission=commission, approve=False)
     rating_ids = [first.get_json()["id"]]
-    for level in (1, 2):
-        _, another_visit = world.completed_visit(agency, provider, enterprise, second_code)
+    for level, code in ((1, second_code), (2, third_code)):
+        _, another_visit = world.completed_visit(agency, provider, enterprise, code)
         response = world.rate(enterprise, another_visit, level)
         assert response.status_code == 201
         rating_ids.append(response.get_json()["id"])
@@ -124,7 +126,7 @@ def test_a_code_from_application_to_exit_and_reinstatement(world):
                                     "text": "90 天内差评 3 次（达到 3 次即退出）", "rating_ids": rating_ids}]
 
     # Exit revoked the active and the pending code; scanning any of them says provider_exited.
-    for each in (second_code, waiting):
+    for each in (second_code, third_code, waiting):
         assert client.get(f"/api/v1/codes/{each['id']}", headers=agency.headers).get_json()["status"] == "revoked"
     assert world.verify(scanned, enterprise.headers)["reason"] == "provider_exited"
     assert world.verify(second_code["url"], enterprise.headers)["reason"] == "provider_exited"

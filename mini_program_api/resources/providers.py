@@ -25,9 +25,9 @@ def my_standing():
 @role_required("agency")
 @blp.response(200, StandingSchema)
 def provider_standing(uscc):
-    """A provider's standing under the caller's agency."""
+    """A provider's standing under the caller's agency; 404 for a provider it never commissioned."""
     provider = orgs.org_by_uscc(uscc, kind="provider", field="uscc")
-    return standing.provider_summary(provider.id, agency_id=g.user.org_id)
+    return standing.summary_for_agency(g.user, provider)
 
 
 @blp.route("/<uscc>/reinstate", methods=["POST"])

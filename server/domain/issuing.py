@@ -237,7 +237,8 @@ def revoke_for_exit(code, reason):
 
 
 def reissue_code(actor, code_id):
-    """Give an active code a new version: the QR printed or sent before stops working (superseded).
+    """Give an active code a new version and a new human code: the QR and the human code printed
+    or sent before stop working (the QR reads superseded).
 
     Raises NotFound unless it is the actor's provider's code, Conflict unless it is active.
     """
@@ -247,11 +248,13 @@ def reissue_code(actor, code_id):
         raise NotFound("服务码不存在")
     if code.status != "active":
         raise Conflict("只有生效中的服务码可以重新签发")
-    before = _snapshot(code)
+    before = {**_snapshot(code), "human_code": code.human_code}
     code.version += 1
     code.version_issued_at = now()
+    # The human code is printed on the card beside the QR: a lost card's must stop working too.
+    code.human_code = _unused_human_code()
     db.session.flush()
-    audit.record(actor, "code.reissue", code, before=before, after=_snapshot(code))
+    audit.record(actor, "code.reissue", code, before=before, after={**_snapshot(code), "human_code": code.human_code})
     return code
 
 

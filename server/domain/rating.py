@@ -4,9 +4,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..clock import as_utc, now
+from ..clock import BUSINESS_TZ, as_utc, end_of_day, now, start_of_day
 from ..extensions import db
-from ..models import Rating, Visit
+from ..models import Rating, ServiceCode, Visit
 from ..models.ratings import BAD_LEVELS, FLAGS, LEVELS
 from . import audit
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -14,6 +14,10 @@ from .standing import evaluate_standing
 
 RATING_PERIOD = timedelta(days=30)
 COMMENT_LIMIT = 1000
+# A code allows any number of entries, and the enterprise can end a visit the moment it opened:
+# without this limit one enterprise could rate one code again and again in a minute, and so decide
+# a provider's satisfaction rate and exit alone. Entries on one day of one code are one service.
+SAME_DAY_REFUSAL = "同一服务码同一天的入企只评价一次，当天的另一次入企已经评价过"
 
 
 def is_bad_review(level, flags):
@@ -28,8 +32,9 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None, followup=False):
 
     Raises Forbidden when the actor is not the visit's enterprise, NotFound for no such visit,
     Invalid for a level outside 1..5 or an unknown flag, Conflict when the visit is still open,
-    the rating period is over, or it is rated already. A bad review opens a case; the provider's
-    standing is re-evaluated.
+    the rating period is over, it is rated already, or another visit of the same code on the same
+    day (Asia/Shanghai) is rated already. A bad review opens a case; the provider's standing is
+    re-evaluated.
     """
     if actor.role != "enterprise":
         raise Forbidden("只有企业可以评价服务")
@@ -53,12 +58,9 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None, followup=False):
     if followup:
         _check_followup(visit)
     else:
-        if visit.closed_at is None:
-            raise Conflict("服务尚未结束，结束后才能评价")
-        if now() > as_utc(visit.closed_at) + RATING_PERIOD:
-            raise Conflict("已超过 30 天评价期限")
-        if _first_rating(visit.id) is not None:
-            raise Conflict("该次服务已经评价过")
+        refusal = rating_refusal(visit)
+        if refusal:
+            raise Conflict(refusal)
     rating = Rating(
         visit_id=visit.id, followup=followup, agency_id=visit.agency_id, provider_id=visit.provider_id,
         enterprise_id=visit.enterprise_id, rated_by_id=actor.id, rated_at=now(), level=level,
@@ -78,6 +80,33 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None, followup=False):
         open_case(rating, visit)
     evaluate_standing(visit.agency_id, visit.provider_id)
     return rating
+
+
+def _rated_that_day(visit):
+    """Whether another visit of the same code, entered the same day (Asia/Shanghai), has its first
+    rating already. The code's row is locked first, so that two ratings of two such visits arriving
+    at once are judged one after the other."""
+    db.session.execute(select(ServiceCode.id).where(ServiceCode.id == visit.code_id).with_for_update())
+    day = as_utc(visit.entered_at).astimezone(BUSINESS_TZ).date()
+    other = db.session.scalar(
+        select(Rating.id).join(Visit, Visit.id == Rating.visit_id)
+        .where(Visit.code_id == visit.code_id, Visit.id != visit.id, Rating.followup.is_(False),
+               Visit.entered_at >= start_of_day(day), Visit.entered_at < end_of_day(day)).limit(1))
+    return other is not None
+
+
+def rating_refusal(visit):
+    """Why the visit's enterprise cannot give its (first) rating now, or None: the pages ask this
+    before they offer the form, :func:`rate_visit` raises it as a Conflict."""
+    if visit.closed_at is None:
+        return "服务尚未结束，结束后才能评价"
+    if now() > as_utc(visit.closed_at) + RATING_PERIOD:
+        return "已超过 30 天评价期限"
+    if _first_rating(visit.id) is not None:
+        return "该次服务已经评价过"
+    if _rated_that_day(visit):
+        return SAME_DAY_REFUSAL
+    return None
 
 
 def _first_rating(visit_id):
@@ -147,7 +176,7 @@ def bad_reviews_for_agency(agency_id, provider_id=None, limit=300):
 
     check_provider_filter(provider_id)
 
-    from ..models import Organisation, ReviewCase, ServiceCode, User
+    from ..models import Organisation, ReviewCase, User
 
     provider, enterprise = aliased(Organisation), aliased(Organisation)
     query = (select(Rating.id, Rating.level, Rating.flags, Rating.comment, Rating.rated_at, Rating.followup,

@@ -10,9 +10,9 @@ from datetime import timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ..clock import as_utc, now
+from ..clock import as_utc, now, today
 from ..extensions import db
-from ..models import Commission, Organisation, Rating, ReviewCase, ServiceCode, Standing
+from ..models import Commission, Organisation, Rating, ReviewCase, ServiceCode, Standing, Visit
 from ..models.ratings import FLAGS, SATISFIED_LEVELS
 from ..models.standing import STANDING_LABELS
 from . import audit
@@ -113,15 +113,21 @@ def judge(agency_id, provider_id, since=None, rules=DEFAULT_RULES):
     cutoff = now() - timedelta(days=rules.bad_review_days)
     if since is not None and as_utc(since) > cutoff:
         cutoff = as_utc(since)
-    bad_ids = db.session.scalars(
-        _counted_ratings(agency_id, provider_id, since).with_only_columns(Rating.id)
+    bad = db.session.execute(
+        _counted_ratings(agency_id, provider_id, since).with_only_columns(Rating.id, Visit.code_id)
+        .join(Visit, Visit.id == Rating.visit_id)
         .where(Rating.bad.is_(True), Rating.rated_at >= cutoff).order_by(Rating.id)
     ).all()
-    if len(bad_ids) >= rules.bad_reviews_to_exit:
+    # Bad reviews count by service code: each code is one engagement the agency approved, and the
+    # bad reviews of one code (its visits, the follow-up) are one enterprise's view of it, handled
+    # by its cases. So no enterprise can make a provider exit alone with one code.
+    bad_codes = len({code_id for _, code_id in bad})
+    if bad_codes >= rules.bad_reviews_to_exit:
+        counted = "" if bad_codes == len(bad) else f"同一服务码的差评计一次，共 {len(bad)} 条；"
         return "exited", [{
             "rule": "bad_reviews",
-            "text": f"{rules.bad_review_days} 天内差评 {len(bad_ids)} 次（达到 {rules.bad_reviews_to_exit} 次即退出）",
-            "rating_ids": bad_ids,
+            "text": f"{rules.bad_review_days} 天内差评 {bad_codes} 次（{counted}达到 {rules.bad_reviews_to_exit} 次即退出）",
+            "rating_ids": [rating_id for rating_id, _ in bad],
         }]
     recent = db.session.execute(
         _counted_ratings(agency_id, provider_id, since).with_only_columns(Rating.id, Rating.level)
@@ -210,9 +216,13 @@ def _tell(row, old_state, state, reasons):
 def _revoke_codes_on_exit(agency_id, provider_id, reasons):
     from .issuing import revoke_for_exit  # issuing imports this module
 
+    # Pending codes are withdrawn; active ones only while their window lasts (a code whose last day
+    # has passed reads expired, and stays so in the record).
     codes = db.session.scalars(select(ServiceCode).where(
         ServiceCode.agency_id == agency_id, ServiceCode.provider_id == provider_id,
-        ServiceCode.status.in_(("active", "pending"))).order_by(ServiceCode.id).with_for_update()).all()
+        or_(ServiceCode.status == "pending",
+            and_(ServiceCode.status == "active", ServiceCode.valid_until >= today())))
+        .order_by(ServiceCode.id).with_for_update()).all()
     text = "机构退出：" + "；".join(reason["text"] for reason in reasons)
     for code in codes:
         revoke_for_exit(code, text)
@@ -282,6 +292,18 @@ def provider_summary(provider_id, agency_id=None, rules=DEFAULT_RULES):
     }
 
 
+def summary_for_agency(actor, provider):
+    """The provider's standing under the actor's agency (:func:`provider_summary`). Raises
+    Forbidden for non-agencies, NotFound when the agency never commissioned the provider: another
+    agency's provider is none of its business, as for reinstatement and exit."""
+    from .errors import Forbidden
+
+    if actor.role != "agency":
+        raise Forbidden("只有委托单位可以查看机构的信用状态")
+    _require_commissioned(actor.org_id, provider.id)
+    return provider_summary(provider.id, agency_id=actor.org_id)
+
+
 def exit_provider(actor, provider, reason):
     """An agency decides that a provider it commissioned exits (退出), with a written reason.
 
@@ -314,7 +336,7 @@ def agency_overview(agency_id, rules=None):
 
     ``window_ratings`` / ``window_satisfied`` count the last ``rules.window`` ratings since the
     provider's reinstatement, ``recent_bad_reviews`` the bad reviews within ``rules.bad_review_days``
-    (also since reinstatement), exactly as :func:`judge` counts them; ``rules`` defaults to the
+    (also since reinstatement; one per service code), exactly as :func:`judge` counts them; ``rules`` defaults to the
     agency's own. Aggregated in SQL: a window function ranks each provider's ratings, GROUP BY
     counts them. Most severe standing first.
     """
@@ -327,7 +349,8 @@ def agency_overview(agency_id, rules=None):
         .outerjoin(Standing, and_(Standing.provider_id == Organisation.id, Standing.agency_id == agency_id))
         .where(Organisation.id.in_(select(Commission.provider_id).where(Commission.agency_id == agency_id)))
     ).all()
-    counted = (select(Rating.id, Rating.provider_id, Rating.level, Rating.bad, Rating.rated_at)
+    counted = (select(Rating.id, Rating.provider_id, Rating.level, Rating.bad, Rating.rated_at, Visit.code_id)
+               .join(Visit, Visit.id == Rating.visit_id)
                .outerjoin(Standing, and_(Standing.agency_id == Rating.agency_id,
                                          Standing.provider_id == Rating.provider_id))
                .where(Rating.agency_id == agency_id,
@@ -341,7 +364,7 @@ def agency_overview(agency_id, rules=None):
         .where(ranked.c.rank <= rules.window).group_by(ranked.c.provider_id))}
     recent = counted.subquery()
     bad = dict(db.session.execute(
-        select(recent.c.provider_id, func.count(recent.c.id))
+        select(recent.c.provider_id, func.count(recent.c.code_id.distinct()))
         .where(recent.c.bad.is_(True), recent.c.rated_at >= now() - timedelta(days=rules.bad_review_days))
         .group_by(recent.c.provider_id)).all())
     rating_ids = {rating_id for row in providers for reason in (row.reasons or [])

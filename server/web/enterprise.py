@@ -69,6 +69,10 @@ def report_forced_sales(visit_id):
 def rate(visit_id):
     """Rate the visit: the five 好差评 levels as large tap targets, flags, a comment."""
     visit = _own_visit(visit_id)
+    refusal = rating.rating_refusal(visit)
+    if refusal and request.method == "GET":
+        flash(refusal, "error")
+        return redirect(url_for("enterprise.visits"))
     preset = [flag for flag in request.args.getlist("flag") if flag in FLAGS]
     errors, values = {}, {"level": None, "flags": preset, "comment": ""}
     if request.method == "POST":

@@ -75,12 +75,10 @@ def test_revocation_is_audited_with_its_reason(world, parties):
 
 
 def _exit(world, agency, provider, enterprise, commission):
-    code = world.code(agency, provider, enterprise, commission=commission)
-    rating_ids = []
-    for level in (2, 1, 2):
-        _, visit_id = world.completed_visit(agency, provider, enterprise, code)
-        rating_ids.append(world.rate(enterprise, visit_id, level).get_json()["id"])
-    return code, rating_ids
+    """Three bad reviews, each of a code of its own; returns the codes (all active at the exit)
+    and the ratings."""
+    rated = [world.rated_visit(agency, provider, enterprise, level, commission=commission) for level in (2, 1, 2)]
+    return [code for code, _, _ in rated], [rating["id"] for _, _, rating in rated]
 
 
 def _standing_id(world, agency, provider):
@@ -92,7 +90,7 @@ def _standing_id(world, agency, provider):
 def test_exit_is_audited_as_a_system_action_with_the_ratings_behind_it(world, parties):
     agency, provider, enterprise, commission = parties
 
-    code, rating_ids = _exit(world, agency, provider, enterprise, commission)
+    codes, rating_ids = _exit(world, agency, provider, enterprise, commission)
 
     reasons = [{"rule": "bad_reviews", "text": "90 天内差评 3 次（达到 3 次即退出）", "rating_ids": rating_ids}]
     assert _entries(world, "standing.exited") == [{
@@ -101,7 +99,7 @@ def test_exit_is_audited_as_a_system_action_with_the_ratings_behind_it(world, pa
     }]
     revocations = _entries(world, "code.revoke_on_exit")
     assert [(entry["actor"], entry["object_id"], entry["before"]["status"], entry["after"]["status"])
-            for entry in revocations] == [(None, code["id"], "active", "revoked")]
+            for entry in revocations] == [(None, code["id"], "active", "revoked") for code in codes]
     assert revocations[0]["after"]["reason"] == "机构退出：90 天内差评 3 次（达到 3 次即退出）"
 
 
@@ -146,4 +144,4 @@ def test_the_trail_of_a_whole_story_is_an_unbroken_chain(world, parties):
 
     assert broken is None
     assert checked == world.count(AuditEntry)
-    assert statuses == ["revoked"]
+    assert statuses == ["revoked"] * 3

@@ -14,6 +14,7 @@ from server.domain.rating import rate_visit
 from server.domain.standing import standing_of
 from server.extensions import db
 from server.models import Notification, Rating, ReviewCase, ServiceCode, User, Visit
+from tests.factories import finished_code_like
 
 
 def shanghai(*parts):
@@ -21,7 +22,8 @@ def shanghai(*parts):
 
 
 class Scene:
-    """One agency, provider and enterprise with an active code; visits written straight in."""
+    """One agency, provider and enterprise with an active code; visits written straight in, each
+    on a code like it of its own (separate services)."""
 
     def __init__(self, world):
         self.agency, self.provider, self.enterprise = world.agency(), world.provider(), world.enterprise()
@@ -32,7 +34,7 @@ class Scene:
 
     def visit(self):
         instant = clock.now()
-        visit = Visit(code_id=self.code["id"], agency_id=self.agency.id, provider_id=self.provider.id,
+        visit = Visit(code_id=finished_code_like(self.code["id"]), agency_id=self.agency.id, provider_id=self.provider.id,
                       enterprise_id=self.enterprise.id, entered_at=instant - timedelta(hours=2),
                       closed_at=instant - timedelta(hours=1), close_kind="completed", summary="完成")
         db.session.add(visit)

@@ -3,7 +3,7 @@
 Ratings go through ``rate_visit`` (which evaluates the standing after every rating) on visits
 written straight into the database, so that long sequences stay fast.
 """
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,10 +15,11 @@ from server.domain.standing import evaluate_standing, judge, reinstate_provider,
 from server.extensions import db
 from server.models import AuditEntry, Organisation, ServiceCode, Standing, User, Visit
 from tests.conftest import NOW
+from tests.factories import finished_code_like
 
 
 class Rater:
-    """Rates visits of one code as its enterprise, at a day counted from the test's NOW."""
+    """Rates visits like those of one code as its enterprise, at a day counted from the test's NOW."""
 
     def __init__(self, code_json, enterprise, agency_id, provider_id):
         self.code_id = code_json["id"]
@@ -26,9 +27,10 @@ class Rater:
         self.agency_id, self.provider_id = agency_id, provider_id
 
     def rate(self, day, level, flags=()):
-        """One completed visit rated ``level``; returns the Rating."""
+        """One completed visit, of a code of its own (as a separate service), rated ``level``;
+        returns the Rating."""
         clock.set_now(NOW + timedelta(days=day))
-        visit = Visit(code_id=self.code_id, agency_id=self.agency_id, provider_id=self.provider_id,
+        visit = Visit(code_id=finished_code_like(self.code_id), agency_id=self.agency_id, provider_id=self.provider_id,
                       enterprise_id=self.user.org_id, entered_at=clock.now() - timedelta(hours=2),
                       closed_at=clock.now() - timedelta(hours=1), close_kind="completed", summary="完成")
         db.session.add(visit)
@@ -294,3 +296,53 @@ def test_only_an_agency_reinstates(parties, rater):
     with pytest.raises(Forbidden):
         reinstate_provider(rater.user, db.session.get(Organisation, provider.id), "想恢复")
     assert rater.standing() == "exited"
+
+
+def _visit_of(code_id, user, agency_id, provider_id, day):
+    clock.set_now(NOW + timedelta(days=day))
+    visit = Visit(code_id=code_id, agency_id=agency_id, provider_id=provider_id, enterprise_id=user.org_id,
+                  entered_at=clock.now() - timedelta(hours=2), closed_at=clock.now() - timedelta(hours=1),
+                  close_kind="completed", summary="完成")
+    db.session.add(visit)
+    db.session.flush()
+    return visit
+
+
+def test_bad_reviews_of_one_code_count_once_toward_exit(parties, rater):
+    # One enterprise with one code, three days of bad reviews: one engagement's view, handled by
+    # its cases; it alone does not make the provider exit.
+    agency, provider, enterprise, code = parties
+    ratings = [rate_visit(rater.user, _visit_of(code["id"], rater.user, agency.id, provider.id, day).id, 1)
+               for day in (0, 1, 2)]
+    assert rater.standing() == "good"
+    assert all(rating.bad for rating in ratings)
+
+    # Two more codes with a bad review each: three codes, the rule fires, naming every rating.
+    for day in (3, 4):
+        rater.rate(day, 2)
+    row = rater.standing_row()
+    assert row.state == "exited"
+    assert row.reasons[0]["rule"] == "bad_reviews"
+    assert row.reasons[0]["text"] == "90 天内差评 3 次（同一服务码的差评计一次，共 5 条；达到 3 次即退出）"
+    assert len(row.reasons[0]["rating_ids"]) == 5
+
+
+def test_exit_leaves_a_code_whose_window_has_ended_expired(world, parties):
+    agency, provider, enterprise, active = parties
+    commission = world.commission(agency, provider)
+    clock.set_now(NOW - timedelta(days=2))  # 1 December: a code for the 1st and 2nd is applied and approved
+    world.sign_in_again(agency, provider)
+    ended = world.code(agency, provider, enterprise, commission=commission,
+                       valid_from=date(2026, 12, 1), valid_until=date(2026, 12, 2))
+    clock.set_now(NOW)
+
+    with world.app.app_context():
+        rater = Rater(active, enterprise, agency.id, provider.id)
+        for _ in range(3):
+            rater.rate(0, 1)
+        statuses = {code_id: db.session.get(ServiceCode, code_id).status for code_id in (active["id"], ended["id"])}
+        db.session.rollback()
+
+    # The code that ended on 2 December stays active in the record, and reads expired; it was not
+    # relabelled revoked by an exit on the 3rd.
+    assert statuses == {active["id"]: "revoked", ended["id"]: "active"}

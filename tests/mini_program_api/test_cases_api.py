@@ -15,11 +15,15 @@ def parties(world):
 
 
 def bad_review(world, parties, level=2, flags=("forced_sales",), comment="服务人员推销灭火器", code=None):
-    """A finished visit rated as a bad review; returns (code, visit_id, case_id)."""
+    """A finished visit rated as a bad review (of a new code like ``code`` when one is given);
+    returns (code, visit_id, case_id)."""
     agency, provider, enterprise = parties
-    code, visit_id = world.completed_visit(agency, provider, enterprise, code)
-    response = world.rate(enterprise, visit_id, level, flags, comment)
-    assert response.status_code == 201, response.get_json()
+    if code is None:
+        code, visit_id = world.completed_visit(agency, provider, enterprise)
+        response = world.rate(enterprise, visit_id, level, flags, comment)
+        assert response.status_code == 201, response.get_json()
+    else:  # another service like ``code``: a code of its own (ratings count one per code and day)
+        code, visit_id, _rating = world.rated_visit(agency, provider, enterprise, level, flags, comment, code=code)
     cases = world.client.get("/api/v1/cases", headers=agency.headers).get_json()
     return code, visit_id, cases[0]["id"]
 

@@ -72,6 +72,11 @@ APPLICATION_RULES = [
     ({"valid_from": "2026-11-01", "valid_until": "2026-11-30"}, {"valid_until"}),
     ({"valid_from": "2026-02-30"}, {"valid_from"}),
     ({"valid_until": "31/12/2026"}, {"valid_until"}),
+    # Python's date parser reads these too; the contract is YYYY-MM-DD.
+    ({"valid_from": "20261205"}, {"valid_from"}),
+    ({"valid_from": "2026-W50-1"}, {"valid_from"}),
+    ({"valid_until": "2026-12-31T00:00:00"}, {"valid_until"}),
+    ({"valid_until": 20261231}, {"valid_until"}),
     ({"enterprise_uscc": "91330481MA2BXXXXX1"}, {"enterprise_uscc"}),
     ({"enterprise_uscc": "9133048100000000"}, {"enterprise_uscc"}),
     ({"staff_ids": []}, {"staff_ids"}),
@@ -451,6 +456,8 @@ def test_provider_reissues_an_active_code_with_a_new_version_and_url(world, part
     assert (body["status"], body["version"]) == ("active", 2)
     assert body["url"] != code["url"]
     assert signing.read_code(KEYS, token_of(body["url"])).version == 2
+    # The human code printed on the lost card beside the old QR goes with it.
+    assert body["human_code"] != code["human_code"] and len(body["human_code"]) == 8
 
 
 def test_reissue_is_for_the_own_active_code_only(world, parties):

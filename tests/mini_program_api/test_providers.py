@@ -14,14 +14,12 @@ def parties(world):
 
 
 def _exit_by_bad_reviews(world, agency, provider, enterprise, commission):
-    """Three bad reviews through the API; returns the code used and the rating ids."""
-    code = world.code(agency, provider, enterprise, commission=commission)
+    """Three bad reviews through the API, each of a code of its own; returns the last code and the
+    rating ids."""
     rating_ids = []
     for level, flags in ((2, []), (5, ["forced_sales"]), (1, ["no_show"])):
-        _, visit_id = world.completed_visit(agency, provider, enterprise, code)
-        response = world.rate(enterprise, visit_id, level, flags)
-        assert response.status_code == 201, response.get_json()
-        rating_ids.append(response.get_json()["id"])
+        code, _visit_id, rating = world.rated_visit(agency, provider, enterprise, level, flags, commission=commission)
+        rating_ids.append(rating["id"])
     return code, rating_ids
 
 
@@ -125,7 +123,9 @@ def test_exit_revoked_the_providers_codes_under_the_agency(world, parties):
 
     assert world.client.get(f"/api/v1/codes/{pending['id']}", headers=provider.headers).get_json()["status"] == "revoked"
     assert world.client.get("/api/v1/codes?status=active", headers=provider.headers).get_json() == []
-    assert world.count(ServiceCode) == 2
+    # The pending code and the three rated ones, all revoked; none was deleted.
+    assert len(world.client.get("/api/v1/codes?status=revoked", headers=provider.headers).get_json()) == 4
+    assert world.count(ServiceCode) == 4
 
 
 def test_standing_endpoints_are_role_guarded(world, parties):
@@ -135,3 +135,14 @@ def test_standing_endpoints_are_role_guarded(world, parties):
     assert_error(world.client.get("/api/v1/providers/me/standing", headers=enterprise.headers), 403)
     assert_error(world.client.get("/api/v1/providers/me/standing"), 401)
     assert_error(world.client.get(f"/api/v1/providers/{provider.uscc}/standing", headers=provider.headers), 403)
+
+
+def test_an_agency_reads_the_standing_only_of_providers_it_commissioned(world, parties):
+    agency, provider, enterprise, commission = parties
+    _exit_by_bad_reviews(world, agency, provider, enterprise, commission)
+    other = world.agency("海宁市生态环境分局", "0573-87022345")
+
+    # As for reinstatement: to an agency that never commissioned it, the provider does not exist.
+    assert_error(world.client.get(f"/api/v1/providers/{provider.uscc}/standing", headers=other.headers), 404)
+    mine = world.client.get(f"/api/v1/providers/{provider.uscc}/standing", headers=agency.headers)
+    assert (mine.status_code, mine.get_json()["standing"]) == (200, "exited")

@@ -10,18 +10,17 @@ DECEMBER = "/api/v1/stats/satisfaction?from=2026-12-01&to=2026-12-31"
 FORMULA = "满意率 =（非常满意 + 满意 + 基本满意）÷ 全部评价"
 
 
-def _rate_visits(world, agency, provider, enterprise, levels, code=None):
-    """One completed visit of ``code`` per level, each rated; returns the code."""
+def _rate_visits(world, agency, provider, enterprise, levels):
+    """One completed visit per level, each of a code of its own under one commission, each rated."""
+    commission = world.commission(agency, provider)
     for level in levels:
-        code, visit_id = world.completed_visit(agency, provider, enterprise, code)
-        response = world.rate(enterprise, visit_id, level)
-        assert response.status_code == 201, response.get_json()
-    return code
+        world.rated_visit(agency, provider, enterprise, level, commission=commission)
 
 
 @pytest.fixture
 def county(world):
-    """Agency A with providers P1 (ratings 5,4,3,2,1) and P2 (5,5); agency B with P1 (rating 1)."""
+    """Agency A with providers P1 (ratings 5,4,3,2,1) and P2 (5,5); agency B with P1 (rating 1);
+    each rating of a code of its own."""
     agency_a = world.agency()
     agency_b = world.agency("海宁市生态环境分局", "0573-87022345")
     p1 = world.provider()
@@ -40,12 +39,12 @@ def test_satisfaction_over_a_known_set_of_ratings(world, county):
 
     assert response.status_code == 200
     assert response.get_json() == {
-        "from": "2026-12-01", "to": "2026-12-31", "codes_issued": 2, "ratings": 7, "satisfied": 5,
+        "from": "2026-12-01", "to": "2026-12-31", "codes_issued": 7, "ratings": 7, "satisfied": 5,
         "satisfaction_rate": 5 / 7, "formula": FORMULA,
         "by_provider": [
-            {"provider_uscc": p1.uscc, "name": "浙江安远安全技术咨询有限公司", "codes_issued": 1, "ratings": 5,
+            {"provider_uscc": p1.uscc, "name": "浙江安远安全技术咨询有限公司", "codes_issued": 5, "ratings": 5,
              "satisfaction_rate": 3 / 5, "standing": "good"},
-            {"provider_uscc": p2.uscc, "name": "海宁市消防技术服务有限公司", "codes_issued": 1, "ratings": 2,
+            {"provider_uscc": p2.uscc, "name": "海宁市消防技术服务有限公司", "codes_issued": 2, "ratings": 2,
              "satisfaction_rate": 1.0, "standing": "good"},
         ],
     }
@@ -66,9 +65,9 @@ def test_admin_sees_every_agency(world, county):
 
     body = world.client.get(DECEMBER, headers=world.admin).get_json()
 
-    assert (body["codes_issued"], body["ratings"], body["satisfied"], body["satisfaction_rate"]) == (3, 8, 5, 5 / 8)
+    assert (body["codes_issued"], body["ratings"], body["satisfied"], body["satisfaction_rate"]) == (8, 8, 5, 5 / 8)
     assert [(entry["provider_uscc"], entry["ratings"], entry["codes_issued"], entry["satisfaction_rate"])
-            for entry in body["by_provider"]] == [(p1.uscc, 6, 2, 3 / 6), (p2.uscc, 2, 1, 1.0)]
+            for entry in body["by_provider"]] == [(p1.uscc, 6, 6, 3 / 6), (p2.uscc, 2, 2, 1.0)]
 
 
 def test_standing_is_shown_beside_each_provider(world, county):

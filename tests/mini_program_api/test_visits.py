@@ -5,7 +5,7 @@ import pytest
 from server import clock
 from server.extensions import db
 from server.models import Rating, Visit
-from tests.conftest import move_clock
+from tests.conftest import move_clock, set_clock_shanghai
 from tests.factories import assert_error
 
 
@@ -163,10 +163,8 @@ def test_a_bad_review_is_level_one_or_two_or_any_flag(world, parties, subtests):
             if index and index % 2 == 0:
                 agency = world.agency(f"委托单位{index}", "0573-87000000")
                 code = world.code(agency, provider, enterprise)
-            _, visit_id = world.completed_visit(agency, provider, enterprise, code)
-            response = world.rate(enterprise, visit_id, level, flags)
-            assert response.status_code == 201
-            assert (response.get_json()["bad_review"], response.get_json()["flags"]) == (bad, flags)
+            _, _visit_id, rating = world.rated_visit(agency, provider, enterprise, level, flags, code=code)
+            assert (rating["bad_review"], rating["flags"]) == (bad, flags)
 
 
 def test_a_checked_out_visit_can_be_rated(world, parties, open_visit):
@@ -267,3 +265,27 @@ def test_non_json_rating_is_400(world, parties, done_visit):
 
     assert_error(response, 400)
     assert world.snapshot() == before
+
+
+def test_one_rating_per_code_and_day_in_shanghai(world, parties):
+    # A code allows any number of entries, and the enterprise may end a visit as soon as it opened:
+    # without the limit one enterprise could rate one code again and again within a minute.
+    agency, provider, enterprise = parties
+    code = world.code(agency, provider, enterprise)
+    _, first = world.completed_visit(agency, provider, enterprise, code)
+    _, second = world.completed_visit(agency, provider, enterprise, code)
+    assert world.rate(enterprise, first, 1).status_code == 201
+    before = world.snapshot()
+
+    refused = world.rate(enterprise, second, 1)
+
+    assert assert_error(refused, 409)["message"] == "同一服务码同一天的入企只评价一次，当天的另一次入企已经评价过"
+    assert world.snapshot() == before
+    # The next day (Asia/Shanghai: 00:30 on 4 December is still 3 December in UTC) is another service.
+    set_clock_shanghai(2026, 12, 4, 0, 30)
+    world.sign_in_again(agency, provider, enterprise)
+    _, next_day = world.completed_visit(agency, provider, enterprise, code)
+    assert world.rate(enterprise, next_day, 1).status_code == 201
+    # Another code the same day is another service too.
+    _, other_code_visit, _rating = world.rated_visit(agency, provider, enterprise, 2)
+    assert other_code_visit not in (first, second, next_day)

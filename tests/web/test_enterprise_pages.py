@@ -135,12 +135,32 @@ def test_second_rating_through_the_form_is_refused(app, client, scene):
     _, visit_id = world.completed_visit(agency, provider, enterprise, code)
     assert world.rate(enterprise, visit_id, 5).status_code == 201
     sign_in(client, enterprise.username)
-    token = csrf_token(client, f"/enterprise/visits/{visit_id}/rate")
+    # The form is not offered again: its page says why and leads back to the visits.
+    offered = client.get(f"/enterprise/visits/{visit_id}/rate", follow_redirects=True)
+    assert "该次服务已经评价过" in offered.get_data(as_text=True)
+    assert offered.request.path == "/enterprise/visits"
+    # Posted anyway (an old tab), it is refused.
+    token = csrf_token(client, "/enterprise/visits")
     response = client.post(f"/enterprise/visits/{visit_id}/rate", data={"csrf_token": token, "level": "1"},
                            follow_redirects=True)
     assert "该次服务已经评价过" in response.get_data(as_text=True)
     with app.app_context():
         assert [row.level for row in db.session.scalars(select(Rating))] == [5]
+
+
+def test_a_second_visit_of_a_code_on_the_same_day_is_not_offered_for_rating(app, client, scene):
+    world, agency, provider, enterprise, code = scene
+    _, first = world.completed_visit(agency, provider, enterprise, code)
+    _, second = world.completed_visit(agency, provider, enterprise, code)
+    assert world.rate(enterprise, first, 1).status_code == 201
+    sign_in(client, enterprise.username)
+
+    offered = client.get(f"/enterprise/visits/{second}/rate", follow_redirects=True)
+
+    assert "同一服务码同一天的入企只评价一次" in offered.get_data(as_text=True)
+    assert offered.request.path == "/enterprise/visits"
+    with app.app_context():
+        assert count(Rating) == 1
 
 
 def test_one_tap_report_checks_out_and_presets_forced_sales(app, client, scene):
@@ -180,6 +200,21 @@ def test_typing_the_human_code_verifies_like_a_scan(app, client, scene):
     assert 'data-reason="ok"' in html and 'id="visit-opened"' in html
     wrong = client.post("/enterprise/enter-code", data={"csrf_token": token, "human_code": "ABCDEFGH"})
     assert wrong.status_code == 422 and "服务码编号不正确" in wrong.get_data(as_text=True)
+
+
+def test_the_human_code_of_a_reissued_code_no_longer_verifies(app, client, scene):
+    world, agency, provider, enterprise, code = scene
+    reissued = world.client.post(f"/api/v1/codes/{code['id']}/reissue", headers=provider.headers).get_json()
+    sign_in(client, enterprise.username)
+    token = csrf_token(client, "/enterprise/enter-code")
+
+    old = client.post("/enterprise/enter-code", data={"csrf_token": token, "human_code": code["human_code"]})
+    new = client.post("/enterprise/enter-code", data={"csrf_token": token, "human_code": reissued["human_code"]})
+
+    assert old.status_code == 422 and "服务码编号不正确" in old.get_data(as_text=True)
+    assert 'data-reason="ok"' in new.get_data(as_text=True)
+    with app.app_context():
+        assert count(Visit) == 1
 
 
 @pytest.mark.parametrize("path", ["/enterprise/visits", "/enterprise/enter-code"])

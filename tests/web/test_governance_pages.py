@@ -284,8 +284,7 @@ def test_enterprise_sees_the_progress_and_adds_a_follow_up_rating(app, agency_br
 
 def test_no_follow_up_page_after_a_good_rating_or_for_another_enterprise(app, world, enterprise_browser, scene):
     world, agency, provider, enterprise, code, visit_id = scene
-    _code, good_visit = world.completed_visit(agency, provider, enterprise, code)
-    assert world.rate(enterprise, good_visit, 5).status_code == 201
+    _code, good_visit, _rating = world.rated_visit(agency, provider, enterprise, 5, code=code)
     other = signed_in(app.test_client(), world.enterprise(name="海宁安和海川光伏有限公司").username)
 
     visits_page = html_of(enterprise_browser.get("/enterprise/visits"))
@@ -391,8 +390,7 @@ def test_marking_a_message_id_no_row_can_have_read_is_a_404_and_marks_nothing(ap
 
 def test_notifications_unread_first_with_a_badge_and_mark_read(app, provider_browser, scene):
     world, agency, provider, enterprise, code, visit_id = scene
-    _code, second_visit = world.completed_visit(agency, provider, enterprise, code)
-    world.rate(enterprise, second_visit, 1)
+    world.rated_visit(agency, provider, enterprise, 1, code=code)
     with app.app_context():
         first, second = db.session.scalars(select(Notification.id).where(Notification.org_id == provider.id)
                                            .order_by(Notification.id)).all()

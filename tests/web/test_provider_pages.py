@@ -497,10 +497,8 @@ def test_ratings_page_shows_level_flags_and_comment_but_not_who_rated(client, sc
 
 def test_standing_page_shows_the_rate_with_its_formula(client, scene):
     world, agency, provider, enterprise, commission = scene
-    code = world.code(agency, provider, enterprise, commission)
     for level in (5, 4, 2, 3):
-        code, visit_id = world.completed_visit(agency, provider, enterprise, code)
-        assert world.rate(enterprise, visit_id, level).status_code == 201
+        world.rated_visit(agency, provider, enterprise, level, commission=commission)
     html = client.get("/provider/standing").get_data(as_text=True)
     assert 'data-standing="good"' in html
     assert '<div class="figure-num">75.0%</div>' in html
@@ -522,10 +520,9 @@ def test_standing_page_states_each_agencys_own_rules(app, client, scene):
 
 def test_standing_page_of_an_exited_provider_names_the_rule_and_the_ratings_behind_it(client, scene):
     world, agency, provider, enterprise, commission = scene
-    code = world.code(agency, provider, enterprise, commission)
     for level in (1, 2, 1):
-        code, visit_id = world.completed_visit(agency, provider, enterprise, code)
-        assert world.rate(enterprise, visit_id, level, comment="服务敷衍").status_code == 201
+        code, _visit_id, _rating = world.rated_visit(agency, provider, enterprise, level, comment="服务敷衍",
+                                                     commission=commission)
     html = client.get("/provider/standing").get_data(as_text=True)
     assert 'data-standing="exited"' in html
     assert 'data-rule="bad_reviews"' in html and "差评次数达到退出线：90 天内差评 3 次（达到 3 次即退出）" in html
