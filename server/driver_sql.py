@@ -60,7 +60,9 @@ class _Compiled:
             columns = list(statement.selected_columns)
         else:  # INSERT … RETURNING
             columns = [description["expr"] for description in statement.returning_column_descriptions]
-        self.processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+        processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+        # Only the columns whose type converts what the driver returns (dates on SQLite, JSON…).
+        self.converters = [(index, processor) for index, processor in enumerate(processors) if processor is not None]
         self.row_type = namedtuple("Row", [column.key for column in columns])
 
     def parameters(self, params):
@@ -73,9 +75,11 @@ class _Compiled:
         return processed
 
     def row(self, raw):
-        return self.row_type._make(
-            value if processor is None or value is None else processor(value)
-            for processor, value in zip(self.processors, raw))
+        values = list(raw)
+        for index, processor in self.converters:
+            if values[index] is not None:
+                values[index] = processor(values[index])
+        return self.row_type._make(values)
 
 
 class _Connection:
