@@ -35,6 +35,8 @@ def test_valid_code_page_is_green_with_the_chinese_message(world, scene):
     assert "浙江安远安全技术咨询有限公司" in html
     assert "海宁＊＊＊有限公司" in html and "海宁兴隆恒远皮革有限公司" not in html
     assert "195****6249" in html and "19556796249" not in html
+    # Typed in, the human code verifies like a scan: it is on the card, not on the page.
+    assert code["human_code"] not in html
     assert world.count(Visit) == 0
     with world.app.app_context():
         scans = db.session.execute(select(Scan.reason, Scan.valid, Scan.code_id, Scan.raw_input)).all()
