@@ -259,6 +259,8 @@ class DemoCounty:
                    3: self.checked_out_visit, 4: self.reissued_code, 5: self.open_visit}.get(index)
         if special is not None:
             special(story)
+        if index == 0:
+            self.failed_scans(story)
 
     def rejected_code(self, story):
         """Rejected: the agency refuses an application with a reason."""
@@ -307,6 +309,17 @@ class DemoCounty:
         """Open: the provider is at the enterprise right now."""
         self.at(0, 2)
         self.scan(self.url(story.code_a), story.targets[0]["username"], expect="ok")
+
+    def failed_scans(self, story):
+        """Failed scans for the agency's 异常扫码 page: a copy of code A's QR with an altered
+        signature shown at another enterprise's door, then the real one scanned there."""
+        url = self.url(story.code_a)
+        forged = url[:-4] + ("AAAA" if not url.endswith("AAAA") else "EEEE")
+        neighbour = story.targets[1]["username"]
+        self.at(4, 14)
+        self.scan(forged, neighbour, expect="bad_signature")
+        self.at(4, 14, 5)
+        self.scan(url, neighbour, expect="wrong_enterprise")
 
     def _next_rating(self):
         level, comment = GOOD_RATINGS[self._rating_index % len(GOOD_RATINGS)]

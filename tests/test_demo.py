@@ -124,6 +124,8 @@ def test_seed_demo_makes_codes_in_every_state(demo_app):
     assert any(code.version > 1 for code in codes), "no reissued code"
     assert scans.get("superseded", 0) >= 1
     assert scans.get("revoked", 0) >= 1
+    # The agency's failed-scan page has a forgery and a scan at the wrong door to show.
+    assert scans.get("bad_signature", 0) >= 1 and scans.get("wrong_enterprise", 0) >= 1
     assert scans["ok"] >= 10
 
 

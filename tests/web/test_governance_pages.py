@@ -369,6 +369,8 @@ def test_a_forged_code_in_circulation_stands_out_on_the_scans_page(agency_browse
     by_provider = html[html.index('id="by-provider"'):html.index('id="by-enterprise"')]
     assert '<tr class="forged"><td>浙江安远安全技术咨询有限公司</td><td>2</td><td>1</td></tr>' in by_provider
     assert agency_browser.get("/agency/scans?from=2026-12-09&to=2026-12-01").status_code == 422
+    # The form shows the period it counted, asked for or not.
+    assert 'name="from" value="2026-01-01"' in html and 'name="to" value="2026-12-03"' in html
 
 
 # ---- notifications --------------------------------------------------------------------------
