@@ -37,11 +37,16 @@ def _invisible(char):
     return char.isspace() or unicodedata.category(char) == "Cf"
 
 
+#: Bidirectional embedding, override and isolate controls: inside a name or a comment they make a
+#: page show the text in another order than it is stored (a 差评 comment reading as praise).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _unprintable(text, multiline):
-    """Control characters (NUL, ESC…; line breaks only in a single-line text) and lone surrogates,
-    which no database column stores as text."""
-    return any(unicodedata.category(char) in ("Cc", "Cs") and not (multiline and char in _LINE_BREAKS)
-               for char in text)
+    """Control characters (NUL, ESC…; line breaks only in a single-line text), lone surrogates,
+    which no database column stores as text, and the bidirectional controls."""
+    return any((unicodedata.category(char) in ("Cc", "Cs") and not (multiline and char in _LINE_BREAKS))
+               or char in _BIDI_CONTROLS for char in text)
 
 
 class Text(fields.String):
@@ -130,6 +135,17 @@ class BusinessDate(fields.Date):
         if not EARLIEST_DAY <= day <= LATEST_DAY:
             raise self.make_error("range")
         return day
+
+
+class JsonBoolean(fields.Boolean):
+    """JSON ``true`` or ``false`` only: marshmallow's Boolean also takes "yes", "on", 1 and the like."""
+
+    default_error_messages = {"invalid": "须为 true 或 false"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 class RowId(fields.Integer):

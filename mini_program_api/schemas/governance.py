@@ -6,7 +6,7 @@ from server.domain.notify import KINDS as NOTIFICATION_KINDS
 from server.domain.verifying import MESSAGES as SCAN_MESSAGES
 from server.models.ratings import FLAGS
 
-from .common import BusinessDate, LocalDateTime, RowId, Text
+from .common import BusinessDate, JsonBoolean, LocalDateTime, RowId, Text
 
 
 # ---- statistics and standing ----------------------------------------------------------------
@@ -173,7 +173,7 @@ class ExitRulesArgsSchema(Schema):
     exit_flags = fields.List(fields.String(), metadata={
         "description": "red-line flags that exit the provider once the agency confirms them",
         "items": {"enum": list(FLAGS)}})
-    require_dynamic_codes = fields.Boolean(metadata={
+    require_dynamic_codes = JsonBoolean(metadata={
         "description": "accept only dynamic codes at the door (a static URL answers dynamic_required)"})
 
     @validates_schema

@@ -81,6 +81,20 @@ def open_case(rating, visit):
     return case
 
 
+def note_followup(case, rating):
+    """A follow-up rating that is still a bad review: recorded on the case of the first review and
+    told to the agency and the provider (no second case, no second set of deadlines)."""
+    audit.record(None, "case.followup", case, after={"rating_id": rating.id, "level": rating.level,
+                                                     "flags": list(rating.flags)})
+    flags = "、".join(FLAGS[flag] for flag in rating.flags) or "无"
+    enterprise = db.session.get(Organisation, case.enterprise_id)
+    state = "办结后" if case.closed_at is not None else "处理中"
+    notify(case.agency_id, "bad_review", f"追加评价仍为差评：{enterprise.name}",
+           f"差评处理{state}，企业追加评价等级 {rating.level}，问题标记：{flags}。", case)
+    notify(case.provider_id, "bad_review", "追加评价仍为差评",
+           f"企业追加评价等级 {rating.level}，问题标记：{flags}。请继续整改。", case)
+
+
 def _local(instant):
     return instant.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M")
 

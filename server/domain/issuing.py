@@ -246,8 +246,9 @@ def reissue_code(actor, code_id):
     code = db.session.scalar(select(ServiceCode).where(ServiceCode.id == code_id).with_for_update())
     if code is None or code.provider_id != actor.org_id:
         raise NotFound("服务码不存在")
-    if code.status != "active":
-        raise Conflict("只有生效中的服务码可以重新签发")
+    if effective_status(code) != "active":
+        # An active code past its last day reads expired: nothing left to reissue.
+        raise Conflict(f"只有生效中的服务码可以重新签发（当前：{_status_label(code)}）")
     before = {**_snapshot(code), "human_code": code.human_code}
     code.version += 1
     code.version_issued_at = now()

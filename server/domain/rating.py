@@ -10,14 +10,17 @@ from ..models import Rating, ServiceCode, Visit
 from ..models.ratings import BAD_LEVELS, FLAGS, LEVELS
 from . import audit
 from .errors import Conflict, Forbidden, Invalid, NotFound
+from .exit_rules import RED_LINE_FLAGS
 from .standing import evaluate_standing
 
 RATING_PERIOD = timedelta(days=30)
 COMMENT_LIMIT = 1000
 # A code allows any number of entries, and the enterprise can end a visit the moment it opened:
-# without this limit one enterprise could rate one code again and again in a minute, and so decide
-# a provider's satisfaction rate and exit alone. Entries on one day of one code are one service.
-SAME_DAY_REFUSAL = "同一服务码同一天的入企只评价一次，当天的另一次入企已经评价过"
+# without this limit one enterprise could rate one code again and again in a minute and weigh on
+# the statistics alone. Entries on one day of one code are one service, rated once — except that
+# a bad review (a report of what went wrong) always reaches the agency.
+SAME_DAY_REFUSAL = ("同一服务码同一天的入企只评价一次，当天的另一次入企已经评价过；"
+                    "如遇问题，仍可选择不满意或勾选问题标记向委托单位反映")
 
 
 def is_bad_review(level, flags):
@@ -32,9 +35,10 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None, followup=False):
 
     Raises Forbidden when the actor is not the visit's enterprise, NotFound for no such visit,
     Invalid for a level outside 1..5 or an unknown flag, Conflict when the visit is still open,
-    the rating period is over, it is rated already, or another visit of the same code on the same
-    day (Asia/Shanghai) is rated already. A bad review opens a case; the provider's standing is
-    re-evaluated.
+    the rating period is over, it is rated already, or — for a rating that is not a bad review —
+    another visit of the same code on the same day (Asia/Shanghai) is rated already. A bad review
+    opens a case (a bad follow-up is noted on the first review's case instead, unless it brings a
+    red-line flag of its own); the provider's standing is re-evaluated.
     """
     if actor.role != "enterprise":
         raise Forbidden("只有企业可以评价服务")
@@ -55,16 +59,19 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None, followup=False):
         raise NotFound("入企记录不存在")
     if visit.enterprise_id != actor.org_id:
         raise Forbidden("只能评价本企业的入企服务")
+    bad = is_bad_review(level, flags)
     if followup:
-        _check_followup(visit)
+        first_case = _check_followup(visit)
     else:
         refusal = rating_refusal(visit)
+        if refusal is None and not bad and rated_that_day(visit):
+            refusal = SAME_DAY_REFUSAL
         if refusal:
             raise Conflict(refusal)
     rating = Rating(
         visit_id=visit.id, followup=followup, agency_id=visit.agency_id, provider_id=visit.provider_id,
         enterprise_id=visit.enterprise_id, rated_by_id=actor.id, rated_at=now(), level=level,
-        flags=flags, comment=comment, bad=is_bad_review(level, flags),
+        flags=flags, comment=comment, bad=bad,
     )
     try:
         with db.session.begin_nested():
@@ -75,14 +82,20 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None, followup=False):
     audit.record(actor, "rating.followup" if followup else "rating.create", rating,
                  after={"visit_id": visit.id, "level": level, "flags": flags})
     if rating.bad:
-        from .cases import open_case  # cases imports standing, which this module imports too
+        from .cases import note_followup, open_case  # cases imports standing, which this module imports too
 
-        open_case(rating, visit)
+        if followup and first_case is not None and set(rating.flags) & set(RED_LINE_FLAGS) <= set(first_case.red_flags or []):
+            # Still bad after the rectification: the case of the first review hears of it; a
+            # second case would double the deadlines. A red-line flag new with it needs a decision
+            # of its own, in a case of its own.
+            note_followup(first_case, rating)
+        else:
+            open_case(rating, visit)
     evaluate_standing(visit.agency_id, visit.provider_id)
     return rating
 
 
-def _rated_that_day(visit):
+def rated_that_day(visit):
     """Whether another visit of the same code, entered the same day (Asia/Shanghai), has its first
     rating already. The code's row is locked first, so that two ratings of two such visits arriving
     at once are judged one after the other."""
@@ -97,15 +110,14 @@ def _rated_that_day(visit):
 
 def rating_refusal(visit):
     """Why the visit's enterprise cannot give its (first) rating now, or None: the pages ask this
-    before they offer the form, :func:`rate_visit` raises it as a Conflict."""
+    before they offer the form, :func:`rate_visit` raises it as a Conflict. (A good rating may be
+    refused besides, when another visit of the code that day is rated: :func:`rated_that_day`.)"""
     if visit.closed_at is None:
         return "服务尚未结束，结束后才能评价"
     if now() > as_utc(visit.closed_at) + RATING_PERIOD:
         return "已超过 30 天评价期限"
     if _first_rating(visit.id) is not None:
         return "该次服务已经评价过"
-    if _rated_that_day(visit):
-        return SAME_DAY_REFUSAL
     return None
 
 
@@ -116,7 +128,8 @@ def _first_rating(visit_id):
 
 
 def _check_followup(visit):
-    """A follow-up needs a bad first rating, no follow-up yet, and an open (or lately closed) case."""
+    """A follow-up needs a bad first rating, no follow-up yet, and an open (or lately closed) case.
+    Returns that case; raises Conflict otherwise."""
     from .cases import case_of_rating
 
     first = _first_rating(visit.id)
@@ -126,6 +139,7 @@ def _check_followup(visit):
     refusal = followup_refusal(first is not None and first.bad, has_followup, case.closed_at if case else None)
     if refusal:
         raise Conflict(refusal)
+    return case
 
 
 def followup_refusal(after_bad_review, has_followup, case_closed_at, instant=None):

@@ -97,11 +97,31 @@ def _counted_ratings(agency_id, provider_id, since):
     return query
 
 
+def latest_rating_per_code(ratings):
+    """Of the ratings a query selects (``Rating`` rows), each service code's latest one (its
+    follow-up, when there is one), as a subquery with ``id, provider_id, level, bad, rated_at,
+    code_id``.
+
+    The satisfaction-rate rule reads these: one code is one engagement with one enterprise, and
+    its latest rating is that enterprise's current view of it. However often one enterprise rates
+    one code, it moves the rule by one rating, so no enterprise can make a provider exit alone.
+    """
+    ranked = (ratings.with_only_columns(
+        Rating.id, Rating.provider_id, Rating.level, Rating.bad, Rating.rated_at, Visit.code_id,
+        func.row_number().over(partition_by=Visit.code_id,
+                               order_by=(Rating.rated_at.desc(), Rating.id.desc())).label("newest"))
+        .join(Visit, Visit.id == Rating.visit_id)).subquery()
+    return select(ranked.c.id, ranked.c.provider_id, ranked.c.level, ranked.c.bad, ranked.c.rated_at,
+                  ranked.c.code_id).where(ranked.c.newest == 1).subquery()
+
+
 def judge(agency_id, provider_id, since=None, rules=DEFAULT_RULES):
     """What the rules say now: ``(state, reasons)`` without changing anything.
 
     Each reason names the rule that fired and the ids of the ratings behind it. The most severe
     rule wins: a confirmed red-line flag, then the bad-review count, then the satisfaction rate.
+    Both counts go by service code: bad reviews one per code, the satisfaction rate over each
+    code's latest rating (:func:`latest_rating_per_code`).
     """
     confirmed = _confirmed_red_lines(agency_id, provider_id, since, rules)
     if confirmed:
@@ -129,9 +149,10 @@ def judge(agency_id, provider_id, since=None, rules=DEFAULT_RULES):
             "text": f"{rules.bad_review_days} 天内差评 {bad_codes} 次（{counted}达到 {rules.bad_reviews_to_exit} 次即退出）",
             "rating_ids": [rating_id for rating_id, _ in bad],
         }]
+    latest = latest_rating_per_code(_counted_ratings(agency_id, provider_id, since))
     recent = db.session.execute(
-        _counted_ratings(agency_id, provider_id, since).with_only_columns(Rating.id, Rating.level)
-        .order_by(Rating.rated_at.desc(), Rating.id.desc()).limit(rules.window)
+        select(latest.c.id, latest.c.level)
+        .order_by(latest.c.rated_at.desc(), latest.c.id.desc()).limit(rules.window)
     ).all()
     if len(recent) < rules.minimum_sample:
         return "good", []
@@ -335,7 +356,7 @@ def agency_overview(agency_id, rules=None):
     each, by id, level and time) and the figures the exit rules read now.
 
     ``window_ratings`` / ``window_satisfied`` count the last ``rules.window`` ratings since the
-    provider's reinstatement, ``recent_bad_reviews`` the bad reviews within ``rules.bad_review_days``
+    provider's reinstatement (each code's latest one), ``recent_bad_reviews`` the bad reviews within ``rules.bad_review_days``
     (also since reinstatement; one per service code), exactly as :func:`judge` counts them; ``rules`` defaults to the
     agency's own. Aggregated in SQL: a window function ranks each provider's ratings, GROUP BY
     counts them. Most severe standing first.
@@ -349,20 +370,21 @@ def agency_overview(agency_id, rules=None):
         .outerjoin(Standing, and_(Standing.provider_id == Organisation.id, Standing.agency_id == agency_id))
         .where(Organisation.id.in_(select(Commission.provider_id).where(Commission.agency_id == agency_id)))
     ).all()
-    counted = (select(Rating.id, Rating.provider_id, Rating.level, Rating.bad, Rating.rated_at, Visit.code_id)
-               .join(Visit, Visit.id == Rating.visit_id)
+    counted = (select(Rating)
                .outerjoin(Standing, and_(Standing.agency_id == Rating.agency_id,
                                          Standing.provider_id == Rating.provider_id))
                .where(Rating.agency_id == agency_id,
                       or_(Standing.counting_from.is_(None), Rating.rated_at > Standing.counting_from)))
-    ranked = counted.add_columns(func.row_number().over(
-        partition_by=Rating.provider_id, order_by=(Rating.rated_at.desc(), Rating.id.desc())).label("rank")
+    latest = latest_rating_per_code(counted)
+    ranked = select(latest, func.row_number().over(
+        partition_by=latest.c.provider_id, order_by=(latest.c.rated_at.desc(), latest.c.id.desc())).label("rank")
     ).subquery()
     window = {provider_id: (count, satisfied) for provider_id, count, satisfied in db.session.execute(
         select(ranked.c.provider_id, func.count(ranked.c.id),
                func.count(ranked.c.id).filter(ranked.c.level.in_(SATISFIED_LEVELS)))
         .where(ranked.c.rank <= rules.window).group_by(ranked.c.provider_id))}
-    recent = counted.subquery()
+    recent = (counted.with_only_columns(Rating.provider_id, Rating.bad, Rating.rated_at, Visit.code_id)
+              .join(Visit, Visit.id == Rating.visit_id).subquery())
     bad = dict(db.session.execute(
         select(recent.c.provider_id, func.count(recent.c.code_id.distinct()))
         .where(recent.c.bad.is_(True), recent.c.rated_at >= now() - timedelta(days=rules.bad_review_days))

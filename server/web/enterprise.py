@@ -98,7 +98,7 @@ def rate(visit_id):
                 errors = error.errors or {"level": [error.message]}
     status = 422 if errors else 200
     return render_template("enterprise/rate.html", visit=visit, levels=LEVELS, flags=FLAGS,
-                           values=values, errors=errors), status
+                           values=values, errors=errors, rated_that_day=rating.rated_that_day(visit)), status
 
 
 @blp.route("/enter-code", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from server.domain.notify import set_channels, LoggingChannel
 from server.domain.rating import rate_visit
 from server.domain.standing import standing_of
 from server.extensions import db
-from server.models import Notification, Rating, ReviewCase, ServiceCode, User, Visit
+from server.models import AuditEntry, Notification, Rating, ReviewCase, ServiceCode, User, Visit
 from tests.factories import finished_code_like
 
 
@@ -180,6 +180,34 @@ def test_one_follow_up_rating_after_a_bad_review_counts_beside_the_first(scene):
     assert levels == [1, 4]
     with pytest.raises(Conflict, match="已经追加过"):
         scene.rate(5, visit=visit, followup=True)
+
+
+def test_a_bad_follow_up_is_noted_on_the_first_reviews_case_not_opened_as_a_second(scene):
+    visit = scene.visit()
+    first = scene.rate(2, ["forced_sales"], visit=visit)
+    case = db.session.scalar(select(ReviewCase).where(ReviewCase.rating_id == first.id))
+    notices = db.session.scalar(select(func.count()).select_from(Notification))
+
+    scene.rate(1, ["forced_sales"], visit=visit, followup=True)
+
+    assert db.session.scalar(select(func.count()).select_from(ReviewCase)) == 1
+    followup_entry = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "case.followup", AuditEntry.object_id == case.id)).all()
+    assert [entry.after["level"] for entry in followup_entry] == [1]
+    titles = db.session.scalars(select(Notification.title).order_by(Notification.id).offset(notices)).all()
+    assert titles == ["追加评价仍为差评：海宁兴隆恒远皮革有限公司", "追加评价仍为差评"]
+
+
+def test_a_follow_up_bringing_a_new_red_line_flag_opens_a_case_of_its_own(scene):
+    visit = scene.visit()
+    scene.rate(2, visit=visit)
+
+    followup = scene.rate(2, ["out_of_scope"], visit=visit, followup=True)
+
+    cases_of_visit = db.session.scalars(select(ReviewCase).where(ReviewCase.visit_id == visit.id)
+                                        .order_by(ReviewCase.id)).all()
+    assert [(row.rating_id == followup.id, row.red_flags) for row in cases_of_visit] == [
+        (False, []), (True, ["out_of_scope"])]
 
 
 def test_no_follow_up_after_a_good_rating_or_long_after_closing(scene):

@@ -346,3 +346,22 @@ def test_exit_leaves_a_code_whose_window_has_ended_expired(world, parties):
     # The code that ended on 2 December stays active in the record, and reads expired; it was not
     # relabelled revoked by an exit on the 3rd.
     assert statuses == {active["id"]: "revoked", ended["id"]: "active"}
+
+
+def test_one_enterprise_rating_one_code_day_after_day_counts_once_in_the_rate_rule(parties, rater):
+    # Ten other services rated very satisfied; then one enterprise, with one code, rates a new
+    # visit very dissatisfied every day, and adds the follow-up rating after the first.
+    agency, provider, enterprise, code = parties
+    for _ in range(10):
+        rater.rate(0, 5)
+    first = None
+    for day in range(1, 8):
+        visit = _visit_of(code["id"], rater.user, agency.id, provider.id, day)
+        rating = rate_visit(rater.user, visit.id, 1)
+        first = first or (visit, rating)
+    rate_visit(rater.user, first[0].id, 1, followup=True)
+
+    # Its code counts once, by its latest rating: 10 of 11 satisfied (91 %), one bad code.
+    assert rater.standing() == "good"
+    state, reasons = judge(agency.id, provider.id)
+    assert (state, reasons) == ("good", [])

@@ -473,6 +473,19 @@ def test_reissue_is_for_the_own_active_code_only(world, parties):
     assert world.snapshot() == before
 
 
+def test_a_code_whose_last_day_has_passed_is_not_reissued(world, parties):
+    agency, provider, enterprise, commission = parties
+    code = world.code(agency, provider, enterprise, commission=commission)
+    set_clock_shanghai(2027, 1, 1, 9)
+    world.sign_in_again(provider)
+    before = world.snapshot()
+
+    refused = world.client.post(f"/api/v1/codes/{code['id']}/reissue", headers=provider.headers)
+
+    assert assert_error(refused, 409)["message"] == "只有生效中的服务码可以重新签发（当前：已过期）"
+    assert world.snapshot() == before
+
+
 # ---- QR images ------------------------------------------------------------------------------
 
 def test_qr_png_decodes_to_the_code_url_at_version_6_or_lower(world, parties):

@@ -93,6 +93,8 @@ def test_thresholds_out_of_order_name_suspend_below_and_store_nothing(world, par
     ({"warn_below": "ninety"}, {"warn_below"}),
     ({"exit_flags": "forced_sales"}, {"exit_flags"}),
     ({"window": None}, {"window"}),
+    ({"require_dynamic_codes": "yes"}, {"require_dynamic_codes"}),
+    ({"require_dynamic_codes": 1}, {"require_dynamic_codes"}),
     ({"colour": "red"}, {"colour"}),
     ({}, {"_schema"}),
 ])

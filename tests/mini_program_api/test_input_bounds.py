@@ -170,6 +170,9 @@ def test_wrong_types_and_unknown_fields_are_refused_in_chinese(world):
     ({"name": "罗芳", "phone": "-----"}, "phone"),
     ({"name": "罗芳", "phone": "(+1) 2-3"}, "phone"),
     ({"name": "罗芳", "phone": "13800000000", "title": "工程师\x1b"}, "title"),
+    # Bidirectional overrides would show the text in another order than it is stored.
+    ({"name": "罗\u202e芳", "phone": "13800000000"}, "name"),
+    ({"name": "罗芳", "phone": "13800000000", "title": "工\u2066程师"}, "title"),
 ])
 def test_staff_with_blank_invisible_or_unprintable_text_is_refused(world, body, field):
     provider = world.provider(staff=())

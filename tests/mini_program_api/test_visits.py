@@ -274,18 +274,21 @@ def test_one_rating_per_code_and_day_in_shanghai(world, parties):
     code = world.code(agency, provider, enterprise)
     _, first = world.completed_visit(agency, provider, enterprise, code)
     _, second = world.completed_visit(agency, provider, enterprise, code)
-    assert world.rate(enterprise, first, 1).status_code == 201
+    assert world.rate(enterprise, first, 4).status_code == 201
     before = world.snapshot()
 
-    refused = world.rate(enterprise, second, 1)
+    refused = world.rate(enterprise, second, 5)
 
-    assert assert_error(refused, 409)["message"] == "同一服务码同一天的入企只评价一次，当天的另一次入企已经评价过"
+    assert assert_error(refused, 409)["message"] == (
+        "同一服务码同一天的入企只评价一次，当天的另一次入企已经评价过；如遇问题，仍可选择不满意或勾选问题标记向委托单位反映")
     assert world.snapshot() == before
+    # A bad review is a report of what went wrong: it always reaches the agency.
+    assert world.rate(enterprise, second, 3, ["forced_sales"]).status_code == 201
     # The next day (Asia/Shanghai: 00:30 on 4 December is still 3 December in UTC) is another service.
     set_clock_shanghai(2026, 12, 4, 0, 30)
     world.sign_in_again(agency, provider, enterprise)
     _, next_day = world.completed_visit(agency, provider, enterprise, code)
-    assert world.rate(enterprise, next_day, 1).status_code == 201
+    assert world.rate(enterprise, next_day, 5).status_code == 201
     # Another code the same day is another service too.
     _, other_code_visit, _rating = world.rated_visit(agency, provider, enterprise, 2)
     assert other_code_visit not in (first, second, next_day)

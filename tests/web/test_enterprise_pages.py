@@ -148,19 +148,26 @@ def test_second_rating_through_the_form_is_refused(app, client, scene):
         assert [row.level for row in db.session.scalars(select(Rating))] == [5]
 
 
-def test_a_second_visit_of_a_code_on_the_same_day_is_not_offered_for_rating(app, client, scene):
+def test_a_second_visit_of_a_code_on_the_same_day_takes_a_report_not_a_second_rating(app, client, scene):
     world, agency, provider, enterprise, code = scene
     _, first = world.completed_visit(agency, provider, enterprise, code)
     _, second = world.completed_visit(agency, provider, enterprise, code)
-    assert world.rate(enterprise, first, 1).status_code == 201
+    assert world.rate(enterprise, first, 5).status_code == 201
     sign_in(client, enterprise.username)
 
-    offered = client.get(f"/enterprise/visits/{second}/rate", follow_redirects=True)
-
-    assert "同一服务码同一天的入企只评价一次" in offered.get_data(as_text=True)
-    assert offered.request.path == "/enterprise/visits"
+    form = client.get(f"/enterprise/visits/{second}/rate")
+    assert form.status_code == 200 and 'id="rated-that-day"' in form.get_data(as_text=True)
+    token = csrf_token(client, f"/enterprise/visits/{second}/rate")
+    good = client.post(f"/enterprise/visits/{second}/rate", data={"csrf_token": token, "level": "5"},
+                       follow_redirects=True)
+    assert "同一服务码同一天的入企只评价一次" in good.get_data(as_text=True)
+    # The one-tap report (强制推销) always reaches the agency, as the scan page promises.
+    report = client.post(f"/enterprise/visits/{second}/rate",
+                         data={"csrf_token": token, "level": "4", "flags": "forced_sales"})
+    assert report.status_code == 302
     with app.app_context():
-        assert count(Rating) == 1
+        assert sorted((row.visit_id, row.level, row.bad) for row in db.session.scalars(select(Rating))) == [
+            (first, 5, False), (second, 4, True)]
 
 
 def test_one_tap_report_checks_out_and_presets_forced_sales(app, client, scene):

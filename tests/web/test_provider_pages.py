@@ -300,7 +300,7 @@ def test_reissue_of_a_pending_code_is_refused_with_a_message(client, scene):
     response = client.post(f"{detail}/reissue", data={"csrf_token": csrf_token(client, detail)},
                            follow_redirects=True)
     assert response.status_code == 200
-    assert '<div class="flash error" role="status">只有生效中的服务码可以重新签发</div>' in response.get_data(as_text=True)
+    assert '<div class="flash error" role="status">只有生效中的服务码可以重新签发（当前：待审核）</div>' in response.get_data(as_text=True)
 
 
 def test_show_page_of_a_pending_code_says_it_is_not_active(client, scene):
@@ -504,7 +504,7 @@ def test_standing_page_shows_the_rate_with_its_formula(client, scene):
     assert '<div class="figure-num">75.0%</div>' in html
     assert "满意率 =（非常满意 + 满意 + 基本满意）÷ 全部评价 = 3 ÷ 4" in html
     assert "没有触发任何规则。" in html
-    assert "最近 20 次评价（满 10 次后）满意率低于 90% 预警，低于 80% 暂停赋码，低于 70% 退出；90 天内差评 3 次退出（同一服务码的差评计一次）。" in html
+    assert "最近 20 次评价（满 10 次后；同一服务码计最新一次）满意率低于 90% 预警，低于 80% 暂停赋码，低于 70% 退出；90 天内差评 3 次退出（同一服务码的差评计一次）。" in html
 
 
 def test_standing_page_states_each_agencys_own_rules(app, client, scene):
@@ -513,7 +513,7 @@ def test_standing_page_states_each_agencys_own_rules(app, client, scene):
                  exit_below=0.75, bad_reviews_to_exit=2, bad_review_days=30, exit_flags=["forced_sales"])
     html = client.get("/provider/standing").get_data(as_text=True)
     rules = html[html.index('data-rules-of="海宁市应急管理局"'):]
-    assert ("最近 10 次评价（满 5 次后）满意率低于 95% 预警，低于 85% 暂停赋码，低于 75% 退出；"
+    assert ("最近 10 次评价（满 5 次后；同一服务码计最新一次）满意率低于 95% 预警，低于 85% 暂停赋码，低于 75% 退出；"
             "30 天内差评 2 次退出（同一服务码的差评计一次）。") in rules
     assert "委托单位确认以下问题即退出：强制推销。" in rules
 
