@@ -5,7 +5,7 @@ import threading
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.models import AuditEntry, ServiceCode, Standing, Visit
+from server.models import AuditEntry, Rating, ServiceCode, Standing, Visit
 
 
 def at_once(app, calls):
@@ -59,6 +59,21 @@ def test_two_ratings_at_once_exit_the_provider_once(app, world):
         row = db.session.scalar(select(Standing).where(Standing.agency_id == agency.id,
                                                        Standing.provider_id == provider.id))
         assert row.state == "exited"
+
+
+def test_two_good_ratings_of_one_code_on_one_day_at_once_are_one_rating(app, world):
+    agency, provider, enterprise = world.agency(), world.provider(), world.enterprise()
+    code = world.code(agency, provider, enterprise)
+    visits = [world.completed_visit(agency, provider, enterprise, code)[1] for _ in range(2)]
+
+    def rate(visit_id):
+        return lambda client: client.post(f"/api/v1/visits/{visit_id}/rating", json={"level": 5},
+                                          headers=enterprise.headers).status_code
+
+    # The code's row lock (SQLite: the immediate transaction) puts the second after the first.
+    assert sorted(at_once(app, [rate(visits[0]), rate(visits[1])])) == [201, 409]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Rating.id))) == 1
 
 
 def test_two_scans_at_once_open_one_visit(app, world):

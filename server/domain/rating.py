@@ -64,7 +64,7 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None, followup=False):
         first_case = _check_followup(visit)
     else:
         refusal = rating_refusal(visit)
-        if refusal is None and not bad and rated_that_day(visit):
+        if refusal is None and not bad and rated_that_day(visit, lock=True):
             refusal = SAME_DAY_REFUSAL
         if refusal:
             raise Conflict(refusal)
@@ -84,7 +84,7 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None, followup=False):
     if rating.bad:
         from .cases import note_followup, open_case  # cases imports standing, which this module imports too
 
-        if followup and first_case is not None and set(rating.flags) & set(RED_LINE_FLAGS) <= set(first_case.red_flags or []):
+        if followup and first_case is not None and not _new_red_lines(rating, first_case):
             # Still bad after the rectification: the case of the first review hears of it; a
             # second case would double the deadlines. A red-line flag new with it needs a decision
             # of its own, in a case of its own.
@@ -95,11 +95,17 @@ def rate_visit(actor, visit_id, level, flags=(), comment=None, followup=False):
     return rating
 
 
-def rated_that_day(visit):
+def _new_red_lines(rating, case):
+    """The red-line flags of ``rating`` that ``case`` does not hold yet."""
+    return (set(rating.flags) & set(RED_LINE_FLAGS)) - set(case.red_flags or [])
+
+
+def rated_that_day(visit, lock=False):
     """Whether another visit of the same code, entered the same day (Asia/Shanghai), has its first
-    rating already. The code's row is locked first, so that two ratings of two such visits arriving
-    at once are judged one after the other."""
-    db.session.execute(select(ServiceCode.id).where(ServiceCode.id == visit.code_id).with_for_update())
+    rating already. ``lock``: the code's row is locked first, so that two ratings of two such visits
+    arriving at once are judged one after the other."""
+    if lock:
+        db.session.execute(select(ServiceCode.id).where(ServiceCode.id == visit.code_id).with_for_update())
     day = as_utc(visit.entered_at).astimezone(BUSINESS_TZ).date()
     other = db.session.scalar(
         select(Rating.id).join(Visit, Visit.id == Rating.visit_id)
