@@ -107,17 +107,31 @@ def autocommit_connection():
         pooled.close()
 
 
-def read(statement, params):
-    """The rows of a DriverStatement that only reads, for the scan at the door.
-
-    When the session has no transaction yet, on a pooled connection in autocommit: one round trip,
-    and on SQLite no write lock (the session's transactions take it at once, see extensions).
-    Inside a transaction already begun it reads there, seeing that transaction's own rows.
-    """
+@contextmanager
+def door_connection():
+    """Where the scan at the door reads and writes: inside a transaction the session has begun
+    already (a page whose sign-in was read, seeding that has not committed) there — ``None``, so
+    that it sees that transaction's own rows; otherwise a pooled connection in autocommit, where
+    each statement is one round trip and, on SQLite, takes no write lock but an INSERT's own."""
     if session_in_transaction():
+        yield None
+    else:
+        with autocommit_connection() as connection:
+            yield connection
+
+
+def run(connection, statement, params):
+    """The rows of a DriverStatement on ``connection`` (from :func:`door_connection`), or in the
+    session's transaction when it is None."""
+    if connection is None:
         return db.session.connection().execute(statement.statement, params).all()
-    with autocommit_connection() as connection:
-        return statement.rows(connection, params)
+    return statement.rows(connection, params)
+
+
+def read(statement, params):
+    """The rows of a DriverStatement that only reads, where :func:`door_connection` says."""
+    with door_connection() as connection:
+        return run(connection, statement, params)
 
 
 def session_in_transaction():

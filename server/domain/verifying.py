@@ -8,7 +8,6 @@ cursor of one pooled connection in autocommit (``server.driver_sql``): two round
 transaction around them. A scan that opens a visit records it, its audit row and the scan in one
 transaction of the session.
 """
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -18,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from ..clock import end_of_day, now, start_of_day
-from ..driver_sql import DriverStatement, autocommit_connection, session_in_transaction
+from ..driver_sql import DriverStatement, door_connection, run
 from ..extensions import db
 from ..models import Commission, ExitRule, Organisation, Scan, ServiceCode, Staff, Standing, Visit, code_staff
 from ..models.visits import RAW_INPUT_LIMIT
@@ -252,8 +251,8 @@ def verify_scan(raw_input, scanner, *, keys, public_base_url, scope_item=None,
     instant = now()
     raw_input = raw_input if isinstance(raw_input, str) else str(raw_input)
     claim, reason, claimed_code_id = _read_token(raw_input, keys, public_base_url)
-    with _door() as door:
-        rows = _execute(door, _CODE_QUERY, {"code_id": claim.code_id}) if claim is not None else []
+    with door_connection() as door:
+        rows = run(door, _CODE_QUERY, {"code_id": claim.code_id}) if claim is not None else []
         row = rows[0] if rows else None
         if claim is not None:
             reason = _judge(claim, row, scanner, scope_item, instant, timedelta(seconds=tolerance_seconds),
@@ -268,11 +267,11 @@ def verify_scan(raw_input, scanner, *, keys, public_base_url, scope_item=None,
             "raw_input": _storable(raw_input[:RAW_INPUT_LIMIT]), "dynamic": bool(claim and claim.dynamic),
             "visit_id": visit_id,
         }
-        if reason == "ok" and own_enterprise and visit_id is None:
-            # The visit, its audit row and the scan that opened it: one transaction of the session.
+        opens_visit = reason == "ok" and own_enterprise and visit_id is None
+        if opens_visit:
             record["visit_id"] = visit_id = _open_visit(row, scanner, instant)
-            door = None
-        scan_id = _execute(door, _INSERT_SCAN, record)[0].id
+        # The visit, its audit row and the scan that opened it: one transaction of the session.
+        scan_id = run(None if opens_visit else door, _INSERT_SCAN, record)[0].id
     staff = [_Person(r.staff_id, r.staff_name, r.staff_title, r.staff_phone) for r in rows if r.staff_id is not None]
     zh, en = MESSAGES[reason]
     fill = {}
@@ -298,25 +297,6 @@ def _read_token(raw_input, keys, public_base_url):
         return None, "malformed", None
     except signing.ForgedToken as forged:
         return None, "bad_signature", forged.claimed_code_id
-
-
-@contextmanager
-def _door():
-    """Where the scan reads and writes. Inside a transaction the session has begun already (a page
-    whose sign-in was read, seeding that has not committed): there (None), seeing that
-    transaction's own rows. Otherwise a pooled connection of its own in autocommit."""
-    if session_in_transaction():
-        yield None
-    else:
-        with autocommit_connection() as connection:
-            yield connection
-
-
-def _execute(door, statement, params):
-    """The rows of a DriverStatement on the door's connection, or in the session's transaction."""
-    if door is None:
-        return db.session.connection().execute(statement.statement, params).all()
-    return statement.rows(door, params)
 
 
 def _storable(text):
